@@ -1,0 +1,39 @@
+# otv — the two commands for a fresh machine are `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SAMPLE := build/sample
+
+.PHONY: setup run test lint proto proto-check clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## run: build a sample repository (a feature branch, targets main and release/1.0) and verify it
+run: setup
+	@scripts/make-sample-repo.sh $(SAMPLE)/repo
+	$(BIN)/otv verify $(SAMPLE)/repo --head feature --target main --target release/1.0 \
+		--profile default --out $(SAMPLE)/report
+	@echo
+	@cat $(SAMPLE)/report/report.md
+
+test: setup
+	$(BIN)/python -m pytest -q -n auto
+
+lint: setup
+	$(BIN)/ruff check otv services tests
+	$(BIN)/ruff format --check otv services tests
+	$(BIN)/mypy
+
+## proto: regenerate the committed Python code and stubs from proto/
+proto: setup
+	$(BIN)/python -m grpc_tools.protoc -Iproto --python_out=. --pyi_out=. proto/otv/v1/*.proto
+
+clean:
+	rm -rf build $(VENV)

@@ -1,0 +1,286 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Severity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SEVERITY_UNSPECIFIED: _ClassVar[Severity]
+    SEVERITY_WARNING: _ClassVar[Severity]
+    SEVERITY_BLOCKING: _ClassVar[Severity]
+
+class Outcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    OUTCOME_UNSPECIFIED: _ClassVar[Outcome]
+    OUTCOME_PASSED: _ClassVar[Outcome]
+    OUTCOME_FAILED: _ClassVar[Outcome]
+    OUTCOME_SKIPPED: _ClassVar[Outcome]
+    OUTCOME_ERRORED: _ClassVar[Outcome]
+
+class Verdict(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    VERDICT_UNSPECIFIED: _ClassVar[Verdict]
+    VERDICT_PASSED: _ClassVar[Verdict]
+    VERDICT_WARNED: _ClassVar[Verdict]
+    VERDICT_FAILED: _ClassVar[Verdict]
+    VERDICT_ERRORED: _ClassVar[Verdict]
+
+class ErrorKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ERROR_KIND_UNSPECIFIED: _ClassVar[ErrorKind]
+    ERROR_KIND_CONFIGURATION: _ClassVar[ErrorKind]
+    ERROR_KIND_INFRASTRUCTURE: _ClassVar[ErrorKind]
+SEVERITY_UNSPECIFIED: Severity
+SEVERITY_WARNING: Severity
+SEVERITY_BLOCKING: Severity
+OUTCOME_UNSPECIFIED: Outcome
+OUTCOME_PASSED: Outcome
+OUTCOME_FAILED: Outcome
+OUTCOME_SKIPPED: Outcome
+OUTCOME_ERRORED: Outcome
+VERDICT_UNSPECIFIED: Verdict
+VERDICT_PASSED: Verdict
+VERDICT_WARNED: Verdict
+VERDICT_FAILED: Verdict
+VERDICT_ERRORED: Verdict
+ERROR_KIND_UNSPECIFIED: ErrorKind
+ERROR_KIND_CONFIGURATION: ErrorKind
+ERROR_KIND_INFRASTRUCTURE: ErrorKind
+
+class EventMeta(_message.Message):
+    __slots__ = ("event_id", "verification_id", "correlation_id", "producer", "time", "schema_version")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    VERIFICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    CORRELATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PRODUCER_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    verification_id: str
+    correlation_id: str
+    producer: str
+    time: _timestamp_pb2.Timestamp
+    schema_version: int
+    def __init__(self, event_id: _Optional[str] = ..., verification_id: _Optional[str] = ..., correlation_id: _Optional[str] = ..., producer: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., schema_version: _Optional[int] = ...) -> None: ...
+
+class VerificationRequest(_message.Message):
+    __slots__ = ("repository", "head", "targets", "profile", "profiles_document", "profiles_document_name", "client")
+    REPOSITORY_FIELD_NUMBER: _ClassVar[int]
+    HEAD_FIELD_NUMBER: _ClassVar[int]
+    TARGETS_FIELD_NUMBER: _ClassVar[int]
+    PROFILE_FIELD_NUMBER: _ClassVar[int]
+    PROFILES_DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    PROFILES_DOCUMENT_NAME_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_FIELD_NUMBER: _ClassVar[int]
+    repository: str
+    head: str
+    targets: _containers.RepeatedScalarFieldContainer[str]
+    profile: str
+    profiles_document: bytes
+    profiles_document_name: str
+    client: str
+    def __init__(self, repository: _Optional[str] = ..., head: _Optional[str] = ..., targets: _Optional[_Iterable[str]] = ..., profile: _Optional[str] = ..., profiles_document: _Optional[bytes] = ..., profiles_document_name: _Optional[str] = ..., client: _Optional[str] = ...) -> None: ...
+
+class VerificationRequested(_message.Message):
+    __slots__ = ("meta", "request")
+    META_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    meta: EventMeta
+    request: VerificationRequest
+    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., request: _Optional[_Union[VerificationRequest, _Mapping]] = ...) -> None: ...
+
+class Principal(_message.Message):
+    __slots__ = ("key_id", "key_name", "role")
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    key_id: str
+    key_name: str
+    role: str
+    def __init__(self, key_id: _Optional[str] = ..., key_name: _Optional[str] = ..., role: _Optional[str] = ...) -> None: ...
+
+class VerificationAuthorized(_message.Message):
+    __slots__ = ("meta", "request", "principal")
+    META_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    meta: EventMeta
+    request: VerificationRequest
+    principal: Principal
+    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., request: _Optional[_Union[VerificationRequest, _Mapping]] = ..., principal: _Optional[_Union[Principal, _Mapping]] = ...) -> None: ...
+
+class VerificationRejected(_message.Message):
+    __slots__ = ("meta", "request", "code", "reason")
+    META_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    meta: EventMeta
+    request: VerificationRequest
+    code: str
+    reason: str
+    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., request: _Optional[_Union[VerificationRequest, _Mapping]] = ..., code: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class CommitRef(_message.Message):
+    __slots__ = ("ref", "sha")
+    REF_FIELD_NUMBER: _ClassVar[int]
+    SHA_FIELD_NUMBER: _ClassVar[int]
+    ref: str
+    sha: str
+    def __init__(self, ref: _Optional[str] = ..., sha: _Optional[str] = ...) -> None: ...
+
+class ChangedFile(_message.Message):
+    __slots__ = ("path", "status", "old_path")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    OLD_PATH_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    status: str
+    old_path: str
+    def __init__(self, path: _Optional[str] = ..., status: _Optional[str] = ..., old_path: _Optional[str] = ...) -> None: ...
+
+class TargetContext(_message.Message):
+    __slots__ = ("name", "sha", "merge_base", "mergeable", "conflicts", "tree", "changed_files")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SHA_FIELD_NUMBER: _ClassVar[int]
+    MERGE_BASE_FIELD_NUMBER: _ClassVar[int]
+    MERGEABLE_FIELD_NUMBER: _ClassVar[int]
+    CONFLICTS_FIELD_NUMBER: _ClassVar[int]
+    TREE_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FILES_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    sha: str
+    merge_base: str
+    mergeable: bool
+    conflicts: _containers.RepeatedScalarFieldContainer[str]
+    tree: str
+    changed_files: _containers.RepeatedCompositeFieldContainer[ChangedFile]
+    def __init__(self, name: _Optional[str] = ..., sha: _Optional[str] = ..., merge_base: _Optional[str] = ..., mergeable: _Optional[bool] = ..., conflicts: _Optional[_Iterable[str]] = ..., tree: _Optional[str] = ..., changed_files: _Optional[_Iterable[_Union[ChangedFile, _Mapping]]] = ...) -> None: ...
+
+class ContextCollected(_message.Message):
+    __slots__ = ("meta", "request", "head", "targets", "repository_profiles")
+    META_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    HEAD_FIELD_NUMBER: _ClassVar[int]
+    TARGETS_FIELD_NUMBER: _ClassVar[int]
+    REPOSITORY_PROFILES_FIELD_NUMBER: _ClassVar[int]
+    meta: EventMeta
+    request: VerificationRequest
+    head: CommitRef
+    targets: _containers.RepeatedCompositeFieldContainer[TargetContext]
+    repository_profiles: bytes
+    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., request: _Optional[_Union[VerificationRequest, _Mapping]] = ..., head: _Optional[_Union[CommitRef, _Mapping]] = ..., targets: _Optional[_Iterable[_Union[TargetContext, _Mapping]]] = ..., repository_profiles: _Optional[bytes] = ...) -> None: ...
+
+class ScenarioSpec(_message.Message):
+    __slots__ = ("id", "type", "severity", "timeout_s", "retries", "config_json")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    RETRIES_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    type: str
+    severity: Severity
+    timeout_s: float
+    retries: int
+    config_json: str
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., timeout_s: _Optional[float] = ..., retries: _Optional[int] = ..., config_json: _Optional[str] = ...) -> None: ...
+
+class TargetJob(_message.Message):
+    __slots__ = ("meta", "repository", "head", "target", "profile", "scenarios", "profile_source")
+    META_FIELD_NUMBER: _ClassVar[int]
+    REPOSITORY_FIELD_NUMBER: _ClassVar[int]
+    HEAD_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    PROFILE_FIELD_NUMBER: _ClassVar[int]
+    SCENARIOS_FIELD_NUMBER: _ClassVar[int]
+    PROFILE_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    meta: EventMeta
+    repository: str
+    head: CommitRef
+    target: TargetContext
+    profile: str
+    scenarios: _containers.RepeatedCompositeFieldContainer[ScenarioSpec]
+    profile_source: str
+    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., repository: _Optional[str] = ..., head: _Optional[_Union[CommitRef, _Mapping]] = ..., target: _Optional[_Union[TargetContext, _Mapping]] = ..., profile: _Optional[str] = ..., scenarios: _Optional[_Iterable[_Union[ScenarioSpec, _Mapping]]] = ..., profile_source: _Optional[str] = ...) -> None: ...
+
+class ScenarioResult(_message.Message):
+    __slots__ = ("id", "type", "severity", "outcome", "duration_s", "message", "cached", "attempts")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    DURATION_S_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    CACHED_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    type: str
+    severity: Severity
+    outcome: Outcome
+    duration_s: float
+    message: str
+    cached: bool
+    attempts: int
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., duration_s: _Optional[float] = ..., message: _Optional[str] = ..., cached: _Optional[bool] = ..., attempts: _Optional[int] = ...) -> None: ...
+
+class ScenarioFinished(_message.Message):
+    __slots__ = ("meta", "target", "result")
+    META_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    meta: EventMeta
+    target: str
+    result: ScenarioResult
+    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., target: _Optional[str] = ..., result: _Optional[_Union[ScenarioResult, _Mapping]] = ...) -> None: ...
+
+class TargetFinished(_message.Message):
+    __slots__ = ("meta", "target", "sha", "results", "duration_s")
+    META_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    SHA_FIELD_NUMBER: _ClassVar[int]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    DURATION_S_FIELD_NUMBER: _ClassVar[int]
+    meta: EventMeta
+    target: str
+    sha: str
+    results: _containers.RepeatedCompositeFieldContainer[ScenarioResult]
+    duration_s: float
+    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., target: _Optional[str] = ..., sha: _Optional[str] = ..., results: _Optional[_Iterable[_Union[ScenarioResult, _Mapping]]] = ..., duration_s: _Optional[float] = ...) -> None: ...
+
+class VerificationCompleted(_message.Message):
+    __slots__ = ("meta", "verdict", "reports")
+    class ReportsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    META_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    REPORTS_FIELD_NUMBER: _ClassVar[int]
+    meta: EventMeta
+    verdict: Verdict
+    reports: _containers.ScalarMap[str, str]
+    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., reports: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class VerificationErrored(_message.Message):
+    __slots__ = ("meta", "kind", "stage", "reason")
+    META_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    meta: EventMeta
+    kind: ErrorKind
+    stage: str
+    reason: str
+    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., kind: _Optional[_Union[ErrorKind, str]] = ..., stage: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
