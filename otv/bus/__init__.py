@@ -1,0 +1,173 @@
+"""otv's bus: every call into nats-py goes through this package.
+
+``Bus`` is what a service holds: one NATS connection, the event producer, the
+topology it needs, its consumers and its request/reply endpoints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from nats.aio.client import Client
+from nats.errors import Error as NatsError
+from nats.errors import NoServersError
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+from nats.micro.service import Service
+
+from otv import __version__
+from otv.bus import api
+from otv.bus.consumer import EventConsumer, Handler
+from otv.bus.parser import Delivery
+from otv.bus.producer import EventProducer, Published
+from otv.bus.storage import Conflict, Objects, Record, Records
+from otv.bus.subjects import EVENTS_STREAM
+from otv.bus.topology import (
+    ConsumerSpec,
+    ensure_consumer,
+    ensure_event_stream,
+    ensure_key_value,
+    ensure_object_store,
+)
+from otv.bus.watch import EventWatch
+from otv.errors import SystemFailure
+from otv.redaction import redact
+from otv.telemetry import Telemetry
+
+__all__ = [
+    "Bus",
+    "Conflict",
+    "ConsumerSpec",
+    "Delivery",
+    "Objects",
+    "Published",
+    "Record",
+    "Records",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _ConnectionState:
+    connected_once: bool = False
+    closing: bool = False
+
+
+class Bus:
+    def __init__(self, nc: Client, telemetry: Telemetry, state: _ConnectionState) -> None:
+        self._nc = nc
+        self._state = state
+        self._js: JetStreamContext = nc.jetstream(timeout=10)
+        self.telemetry = telemetry
+        self.producer = EventProducer(self._js, telemetry)
+        self._services: list[Service] = []
+
+    @classmethod
+    async def connect(
+        cls, url: str, telemetry: Telemetry, first_connect_s: float | None = None
+    ) -> Bus:
+        """Connect to NATS at ``url``, and stay connected: reconnects never stop.
+
+        The first connection is tried for ``first_connect_s`` seconds, or for as
+        long as it takes if None (a service may start before NATS does).
+        """
+        name = telemetry.service
+        state = _ConnectionState()
+
+        async def on_error(exc: Exception) -> None:
+            if state.closing:
+                return
+            if not state.connected_once:
+                log.debug("%s: NATS at %s not reachable yet: %s", name, redact(url), exc)
+                return
+            log.warning("%s: NATS error: %s", name, exc)
+
+        async def on_disconnect() -> None:
+            if state.connected_once and not state.closing:
+                log.warning("%s: disconnected from NATS; reconnecting", name)
+
+        async def on_reconnect() -> None:
+            log.info("%s: reconnected to NATS", name)
+
+        nc = Client()
+        connecting = nc.connect(
+            servers=[url],
+            name=f"otv-{name}",
+            connect_timeout=2,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            allow_reconnect=True,
+            error_cb=on_error,
+            disconnected_cb=on_disconnect,
+            reconnected_cb=on_reconnect,
+        )
+        if first_connect_s is None:
+            log.info("%s: connecting to NATS at %s", name, redact(url))
+        try:
+            await asyncio.wait_for(connecting, first_connect_s)
+        except (TimeoutError, NoServersError, NatsError, OSError):
+            state.closing = True
+            with contextlib.suppress(NatsError, OSError):
+                await nc.close()
+            raise SystemFailure(
+                f"cannot reach NATS at {redact(url)}: is otv (or nats-server) running there?"
+            ) from None
+        state.connected_once = True
+        return cls(nc, telemetry, state)
+
+    @property
+    def connected(self) -> bool:
+        return bool(self._nc.is_connected)
+
+    async def ensure_event_stream(self, replicas: int, max_age_s: float) -> None:
+        await ensure_event_stream(self._js, replicas, max_age_s)
+
+    async def ensure_consumer(self, spec: ConsumerSpec) -> None:
+        await ensure_consumer(self._js, spec)
+
+    async def records(self, bucket: str, replicas: int) -> Records:
+        return Records(await ensure_key_value(self._js, bucket, replicas))
+
+    async def objects(self, bucket: str, replicas: int) -> Objects:
+        return Objects(await ensure_object_store(self._js, bucket, replicas))
+
+    def consumer(self, spec: ConsumerSpec, handler: Handler, concurrency: int = 1) -> EventConsumer:
+        return EventConsumer(self._js, self.producer, self.telemetry, spec, handler, concurrency)
+
+    async def erase_event(self, stream_sequence: int) -> None:
+        """Delete one stored event and overwrite its bytes (it carried a credential)."""
+        with contextlib.suppress(NotFoundError):  # already erased, or aged out
+            await self._js.delete_msg(EVENTS_STREAM, stream_sequence)
+
+    async def serve(self, description: str, endpoints: list[api.Endpoint]) -> None:
+        service = await api.serve(
+            self._nc, f"otv-{self.telemetry.service}", __version__, description, endpoints
+        )
+        self._services.append(service)
+
+    async def request(
+        self,
+        subject: str,
+        data: bytes,
+        headers: Mapping[str, str] | None = None,
+        timeout_s: float = 5.0,
+    ) -> bytes:
+        return await api.request(self._nc, subject, data, headers, timeout_s)
+
+    async def watch(self, subject: str) -> EventWatch:
+        """Events on ``subject`` (wildcards allowed) from now on, as they are published."""
+        return EventWatch(await self._nc.subscribe(subject))
+
+    async def close(self) -> None:
+        self._state.closing = True
+        for service in self._services:
+            with contextlib.suppress(NatsError, OSError):
+                await service.stop()
+        if not self._nc.is_closed:
+            with contextlib.suppress(NatsError, OSError):
+                await self._nc.drain()

@@ -1,0 +1,68 @@
+"""Typed access to JetStream KV buckets and object stores.
+
+``Records`` saves with optimistic concurrency: a write names the revision it
+read, and fails with ``Conflict`` if another replica wrote in between.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nats.js.errors import (
+    KeyDeletedError,
+    KeyNotFoundError,
+    KeyWrongLastSequenceError,
+    NotFoundError,
+    ObjectDeletedError,
+    ObjectNotFoundError,
+)
+from nats.js.kv import KeyValue
+from nats.js.object_store import ObjectStore
+
+from otv.errors import SystemFailure
+
+
+class Conflict(SystemFailure):
+    """Another writer changed the record since it was read."""
+
+
+@dataclass(frozen=True)
+class Record:
+    value: bytes
+    revision: int
+
+
+class Records:
+    def __init__(self, kv: KeyValue) -> None:
+        self._kv = kv
+
+    async def get(self, key: str) -> Record | None:
+        try:
+            entry = await self._kv.get(key)
+        except (KeyNotFoundError, KeyDeletedError, NotFoundError):
+            return None
+        if entry.value is None or entry.revision is None:
+            return None
+        return Record(entry.value, entry.revision)
+
+    async def save(self, key: str, value: bytes, revision: int) -> int:
+        """Write ``value`` if the record is still at ``revision`` (0: if it does not exist)."""
+        try:
+            return await self._kv.update(key, value, last=revision)
+        except KeyWrongLastSequenceError:
+            raise Conflict(f"record {key} changed since revision {revision}") from None
+
+
+class Objects:
+    def __init__(self, store: ObjectStore) -> None:
+        self._store = store
+
+    async def put(self, name: str, data: bytes) -> None:
+        await self._store.put(name, data)
+
+    async def get(self, name: str) -> bytes | None:
+        try:
+            result = await self._store.get(name)
+        except (ObjectNotFoundError, ObjectDeletedError, NotFoundError):
+            return None
+        return result.data

@@ -1,0 +1,81 @@
+"""The names on the bus: subjects, the event stream, buckets, headers.
+
+One table maps each event subject to its protobuf type, so a consumer can
+refuse a body that does not belong on the subject it came from.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+from google.protobuf.message import Message
+
+from otv.v1 import events_pb2 as pb
+
+EVENTS_STREAM: Final = "OTV_EVENTS"
+EVENTS_WILDCARD: Final = "otv.v1.evt.>"
+VERIFICATIONS_BUCKET: Final = "otv_verifications"
+REPORTS_BUCKET: Final = "otv_reports"
+
+
+class Subject(StrEnum):
+    VERIFICATION_REQUESTED = "otv.v1.evt.verification.requested"
+    VERIFICATION_AUTHORIZED = "otv.v1.evt.verification.authorized"
+    VERIFICATION_REJECTED = "otv.v1.evt.verification.rejected"
+    CONTEXT_COLLECTED = "otv.v1.evt.context.collected"
+    TARGET_JOB = "otv.v1.evt.target.job"
+    SCENARIO_FINISHED = "otv.v1.evt.scenario.finished"
+    TARGET_FINISHED = "otv.v1.evt.target.finished"
+    VERIFICATION_COMPLETED = "otv.v1.evt.verification.completed"
+    VERIFICATION_ERRORED = "otv.v1.evt.verification.errored"
+
+
+class ApiSubject(StrEnum):
+    STATUS = "otv.v1.api.status"
+    REPORT = "otv.v1.api.report"
+
+
+EVENT_TYPES: Final[dict[Subject, type[Message]]] = {
+    Subject.VERIFICATION_REQUESTED: pb.VerificationRequested,
+    Subject.VERIFICATION_AUTHORIZED: pb.VerificationAuthorized,
+    Subject.VERIFICATION_REJECTED: pb.VerificationRejected,
+    Subject.CONTEXT_COLLECTED: pb.ContextCollected,
+    Subject.TARGET_JOB: pb.TargetJob,
+    Subject.SCENARIO_FINISHED: pb.ScenarioFinished,
+    Subject.TARGET_FINISHED: pb.TargetFinished,
+    Subject.VERIFICATION_COMPLETED: pb.VerificationCompleted,
+    Subject.VERIFICATION_ERRORED: pb.VerificationErrored,
+}
+
+SUBJECT_OF: Final[dict[type[Message], Subject]] = {t: s for s, t in EVENT_TYPES.items()}
+
+# Terminal events: a verification ends with exactly one of them.
+TERMINAL_SUBJECTS: Final = (
+    Subject.VERIFICATION_COMPLETED,
+    Subject.VERIFICATION_ERRORED,
+    Subject.VERIFICATION_REJECTED,
+)
+
+
+class Header(StrEnum):
+    MSG_ID = "Nats-Msg-Id"
+    CORRELATION_ID = "Otv-Correlation-Id"
+    VERIFICATION_ID = "Otv-Verification-Id"
+    EVENT_TYPE = "Otv-Event-Type"
+    AUTHORIZATION = "Authorization"
+    TRACEPARENT = "traceparent"
+
+
+def event_type_name(message_type: type[Message]) -> str:
+    """The value of the ``Otv-Event-Type`` header: the full protobuf name."""
+    return str(message_type.DESCRIPTOR.full_name)
+
+
+def event_id(verification_id: str, kind: str, *parts: str) -> str:
+    """The deterministic id of an event, also its ``Nats-Msg-Id``.
+
+    The same step of the same verification always gets the same id, so a
+    re-published event is dropped by the stream and ignored by the reporter.
+    """
+    return ".".join((verification_id, kind, *parts))

@@ -1,0 +1,81 @@
+"""Settings read once from ``OTV_*`` environment variables into a frozen object.
+
+No module reads the environment on its own: callers build ``Settings`` at start
+and pass it down.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from otv.errors import UsageError
+
+LogFormat = Literal["json", "text", "auto"]
+
+# Settings whose variable is not simply OTV_<FIELD NAME>.
+_RENAMED = {"nats_url": "OTV_SERVER"}
+
+
+def variable_name(field_name: str) -> str:
+    """The environment variable a setting is read from."""
+    return _RENAMED.get(field_name, "OTV_" + field_name.upper())
+
+
+def _default_cache_dir(environ: Mapping[str, str]) -> Path:
+    base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "otv"
+
+
+class Settings(BaseModel):
+    """Everything a service or the CLI needs to know about its deployment."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    nats_url: str | None = Field(default=None, description="NATS URL of a running otv")
+    api_key: SecretStr | None = Field(default=None, description="the key this client presents")
+    cache_dir: Path = Field(description="repository mirrors and the embedded store")
+    auth_config: Path | None = Field(default=None, description="keys file of the auth service")
+    profiles_file: Path | None = Field(default=None, description="the service's own profiles")
+    allow_client_profiles: bool = Field(
+        default=False, description="accept a profiles file sent by the client"
+    )
+    allow_repository_profiles: bool = Field(
+        default=False, description="use the repository's .otv/profiles.yaml"
+    )
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
+    log_format: LogFormat = Field(default="auto", description="json, text, or auto (by terminal)")
+    nats_server_bin: Path | None = Field(
+        default=None, description="nats-server binary for the embedded stack"
+    )
+    stream_replicas: int = Field(default=1, ge=1, le=5, description="replicas of streams and KV")
+    event_max_age_s: float = Field(default=7 * 24 * 3600, gt=0, description="event retention")
+    runner_jobs: int = Field(default=2, ge=1, le=64, description="target jobs per runner")
+    git_timeout_s: float = Field(default=120, gt=0, description="timeout of one git command")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Read the settings from ``environ`` (the process environment by default).
+
+        ``overrides`` (command-line flags, say) win over the environment; a
+        ``None`` override is ignored.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {"cache_dir": _default_cache_dir(env)}
+        for name in cls.model_fields:
+            value = env.get(variable_name(name), "")
+            if value != "":
+                values[name] = value
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field_name = str(first["loc"][0]) if first["loc"] else "?"
+            raise UsageError(
+                f"invalid setting {variable_name(field_name)}: {first['msg']}"
+            ) from None

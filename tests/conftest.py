@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from otv.embedded import NatsServer
+from otv.settings import Settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings that keep every cache and mirror inside the test's directory."""
+    return Settings.from_env({}, cache_dir=tmp_path / "cache")
+
+
+@pytest.fixture
+async def nats_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A real nats-server with JetStream on a free port and a temporary store."""
+    server = NatsServer(tmp_path / "nats")
+    url = await server.start()
+    try:
+        yield url
+    finally:
+        await server.stop()
