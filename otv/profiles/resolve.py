@@ -1,0 +1,134 @@
+"""Resolving a named profile: follow ``extends``, merge scenarios, validate each type."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from otv.errors import ProfileError
+from otv.outcomes import Severity
+from otv.profiles.model import ProfilesDocument, ScenarioEntry
+from otv.profiles.yaml_source import YamlSource
+from otv.scenarios import ScenarioRegistry
+
+
+@dataclass(frozen=True)
+class ResolvedScenario:
+    id: str
+    type: str
+    severity: Severity
+    timeout_s: float
+    retries: int
+    # The type's fields, validated by its plugin and normalised to JSON values.
+    config: dict[str, Any]
+    where: str  # file:line of the scenario's entry
+
+    def config_json(self) -> str:
+        return json.dumps(self.config, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class ResolvedProfile:
+    name: str
+    source: str
+    scenarios: tuple[ResolvedScenario, ...]
+
+
+@dataclass(frozen=True)
+class ProfilesFile:
+    source: YamlSource
+    document: ProfilesDocument
+
+    @classmethod
+    def parse(cls, text: str | bytes, name: str) -> ProfilesFile:
+        source = YamlSource.parse(text, name)
+        if not isinstance(source.data, dict):
+            raise ProfileError(f"{name}: expected a mapping with 'version' and 'profiles'")
+        try:
+            document = ProfilesDocument.model_validate(source.data)
+        except ValidationError as exc:
+            raise _located(source, (), exc) from None
+        return cls(source=source, document=document)
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+    def profile_names(self) -> list[str]:
+        return sorted(self.document.profiles)
+
+    def resolve(self, name: str, registry: ScenarioRegistry) -> ResolvedProfile:
+        """The profile ``name`` with everything it extends, every scenario validated."""
+        merged: dict[str, tuple[ScenarioEntry, tuple[str | int, ...]]] = {}
+        for profile_name in reversed(self._lineage(name)):
+            entry = self.document.profiles[profile_name]
+            for index, scenario in enumerate(entry.scenarios):
+                # A scenario with the id of an inherited one replaces it in place.
+                merged[scenario.id] = (scenario, ("profiles", profile_name, "scenarios", index))
+        scenarios = tuple(
+            self._resolve_scenario(scenario, path, registry) for scenario, path in merged.values()
+        )
+        return ResolvedProfile(name=name, source=self.name, scenarios=scenarios)
+
+    def _lineage(self, name: str) -> list[str]:
+        """``name``, then what it extends, and so on up."""
+        profiles = self.document.profiles
+        if name not in profiles:
+            raise ProfileError(
+                f"{self.name}: no profile {name!r} (profiles: {', '.join(self.profile_names())})"
+            )
+        lineage = [name]
+        while (parent := profiles[lineage[-1]].extends) is not None:
+            where = self.source.where(("profiles", lineage[-1], "extends"))
+            if parent not in profiles:
+                raise ProfileError(f"{where}: {lineage[-1]!r} extends unknown profile {parent!r}")
+            if parent in lineage:
+                cycle = " -> ".join([*lineage, parent])
+                raise ProfileError(f"{where}: profiles extend each other in a cycle: {cycle}")
+            lineage.append(parent)
+        return lineage
+
+    def _resolve_scenario(
+        self, scenario: ScenarioEntry, path: tuple[str | int, ...], registry: ScenarioRegistry
+    ) -> ResolvedScenario:
+        where = self.source.where((*path, "type"))
+        plugin = registry.get(scenario.type, where)
+        try:
+            config = plugin.config_model.model_validate(scenario.type_fields())
+        except ValidationError as exc:
+            subject = f"{scenario.type} scenario {scenario.id!r}: "
+            raise _located(self.source, path, exc, subject) from None
+        return ResolvedScenario(
+            id=scenario.id,
+            type=scenario.type,
+            severity=Severity(scenario.severity),
+            timeout_s=scenario.timeout,
+            retries=scenario.retries,
+            config=config.model_dump(mode="json"),
+            where=self.source.where(path),
+        )
+
+
+def _located(
+    source: YamlSource, prefix: Sequence[str | int], exc: ValidationError, subject: str = ""
+) -> ProfileError:
+    error = exc.errors()[0]
+    path = (*prefix, *error["loc"])
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return ProfileError(f"{source.where(path)}: {subject}{_describe(error)}{more}")
+
+
+def _describe(error: ErrorDetails) -> str:
+    loc = [str(part) for part in error["loc"] if part != "[key]"]
+    field = loc[-1] if loc else ""
+    if error["type"] == "extra_forbidden":
+        return f"unknown field {field!r}"
+    if error["type"] == "missing":
+        return f"missing field {field!r}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{'.'.join(loc)}: {message}" if loc else message
