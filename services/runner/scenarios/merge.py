@@ -1,0 +1,42 @@
+"""``merge``: the head merges into the target without conflicts.
+
+```yaml
+- {id: mergeable, type: merge, severity: blocking}
+```
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from otv.outcomes import Outcome
+from otv.scenarios import ScenarioContext, ScenarioOutput
+
+_LISTED_CONFLICTS = 20
+
+
+class MergeConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MergeScenario:
+    config_model: ClassVar[type[BaseModel]] = MergeConfig
+    requires_worktree: ClassVar[bool] = False
+
+    async def run(self, config: MergeConfig, context: ScenarioContext) -> ScenarioOutput:
+        target = context.target
+        if target.mergeable:
+            return ScenarioOutput(Outcome.PASSED, f"merges cleanly into {target.name}")
+        if not target.merge_base:
+            return ScenarioOutput(Outcome.FAILED, f"the head shares no history with {target.name}")
+        listed = ", ".join(target.conflicts[:_LISTED_CONFLICTS])
+        more = len(target.conflicts) - _LISTED_CONFLICTS
+        if more > 0:
+            listed += f" and {more} more"
+        count = len(target.conflicts)
+        return ScenarioOutput(
+            Outcome.FAILED,
+            f"conflicts with {target.name} in {count} file{'s' if count != 1 else ''}: {listed}",
+        )
