@@ -1,0 +1,3 @@
+from otv.cli import main
+
+raise SystemExit(main())

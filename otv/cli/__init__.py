@@ -1,0 +1,69 @@
+"""The ``otv`` command line.
+
+``main`` runs a command and returns its exit code: 0 passed or warned,
+1 failed, 2 a usage or configuration error, 3 otv itself failed. Every error
+is one line on stderr saying what went wrong and what to do; never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+import click
+
+from otv import __version__
+from otv.cli.keys import keys
+from otv.cli.serve import serve
+from otv.cli.status import status
+from otv.cli.up import up
+from otv.cli.verify import verify
+from otv.errors import OtvError
+from otv.redaction import redact
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="otv")
+def cli() -> None:
+    """otv verifies a change against every target branch before it is merged."""
+
+
+cli.add_command(verify)
+cli.add_command(up)
+cli.add_command(serve)
+cli.add_command(status)
+cli.add_command(keys)
+
+
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 — one exit per kind of failure
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = cli.main(args=args, prog_name="otv", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("otv: interrupted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except OtvError as exc:
+        click.echo(f"otv: error: {exc.message}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("otv: interrupted", err=True)
+        return 130
+    except Exception as exc:  # the last resort: one line, never a traceback
+        logging.getLogger("otv").debug("unexpected error", exc_info=exc)
+        click.echo(
+            f"otv: internal error: {type(exc).__name__}: {redact(str(exc))[:300]} "
+            "(run with OTV_LOG_LEVEL=DEBUG for details, and please report it)",
+            err=True,
+        )
+        return 3
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    raise SystemExit(main())

@@ -1,0 +1,109 @@
+"""What the command line prints: a readable summary of a verification."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from otv.client import Conclusion
+from otv.outcomes import Outcome, Verdict
+from otv.queries import Phase, VerificationStatus
+from otv.report import Report
+
+_OUTCOME_STYLE = {
+    Outcome.PASSED: "[green]✓ passed[/]",
+    Outcome.FAILED: "[red]✗ failed[/]",
+    Outcome.SKIPPED: "[dim]- skipped[/]",
+    Outcome.ERRORED: "[magenta]! errored[/]",
+}
+_VERDICT_STYLE = {
+    Verdict.PASSED: "[bold green]passed[/]",
+    Verdict.WARNED: "[bold yellow]warned[/]",
+    Verdict.FAILED: "[bold red]failed[/]",
+    Verdict.ERRORED: "[bold magenta]errored[/]",
+}
+_VERDICT_MEANING = {
+    Verdict.PASSED: "every scenario passed",
+    Verdict.WARNED: "warnings only; nothing blocks the merge",
+    Verdict.FAILED: "a blocking scenario failed",
+    Verdict.ERRORED: "a blocking scenario could not be checked",
+}
+
+
+def console() -> Console:
+    """A console for stdout; not wrapped at 80 columns when it is a CI log, not a terminal."""
+    terminal = Console()
+    return terminal if terminal.is_terminal else Console(width=160)
+
+
+def print_report(console: Console, report: Report) -> None:
+    console.print(
+        f"otv verification [bold]{report.verification_id}[/] · profile "
+        f"[bold]{escape(report.profile)}[/] · head {escape(report.head.ref)} "
+        f"({report.head.sha[:12]})"
+    )
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for column in ("target", "scenario", "type", "severity", "outcome", "time", "message"):
+        table.add_column(column, overflow="fold")
+    for target in report.targets:
+        first = True
+        for scenario in target.scenarios:
+            table.add_row(
+                f"{escape(target.name)} {_VERDICT_STYLE[target.verdict]}" if first else "",
+                escape(scenario.id),
+                scenario.type,
+                scenario.severity,
+                _OUTCOME_STYLE[scenario.outcome],
+                f"{scenario.duration_s:.2f}s",
+                escape(scenario.message.partition("\n")[0]),
+            )
+            first = False
+        if first:
+            table.add_row(
+                f"{escape(target.name)} {_VERDICT_STYLE[target.verdict]}",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "no scenarios",
+            )
+    console.print(table)
+    for target in report.targets:
+        for scenario in target.scenarios:
+            detail = scenario.message.partition("\n")[2].rstrip()
+            if detail and scenario.outcome in (Outcome.FAILED, Outcome.ERRORED):
+                console.print(f"\n[bold]{escape(target.name)} · {escape(scenario.id)}[/]")
+                console.print(escape(detail), highlight=False)
+    if report.error is not None:
+        console.print(
+            f"\n[magenta]{report.error.kind} error in {report.error.stage}:[/] "
+            f"{escape(report.error.reason)}"
+        )
+    console.print(
+        f"\nverdict: {_VERDICT_STYLE[report.verdict]} — {_VERDICT_MEANING[report.verdict]}"
+    )
+
+
+def conclusion_line(conclusion: Conclusion) -> str:
+    """One line for a verification that has no report to show."""
+    vid = conclusion.verification_id
+    if conclusion.phase is Phase.REJECTED:
+        return f"verification {vid} rejected ({conclusion.reason_code}): {conclusion.reason}"
+    return f"verification {vid} errored ({conclusion.reason_code} error): {conclusion.reason}"
+
+
+def print_status(console: Console, status: VerificationStatus) -> None:
+    verdict = f" · verdict {_VERDICT_STYLE[status.verdict]}" if status.verdict else ""
+    console.print(f"verification [bold]{status.verification_id}[/]: {status.phase}{verdict}")
+    if status.reason:
+        code = f" ({status.reason_code})" if status.reason_code else ""
+        console.print(f"reason{code}: {escape(status.reason)}")
+    for target in status.targets:
+        state = (
+            _VERDICT_STYLE[target.verdict]
+            if target.verdict
+            else ("finished" if target.finished else f"{target.scenarios_finished} scenarios done")
+        )
+        console.print(f"  {escape(target.name)}: {state}")

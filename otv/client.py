@@ -1,0 +1,170 @@
+"""The client side of otv over NATS: submit a verification, wait for its end, ask about it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from opentelemetry.trace import SpanKind
+
+from otv.bus import Bus
+from otv.bus.api import ApiError
+from otv.bus.events import meta
+from otv.bus.parser import Decoded
+from otv.bus.subjects import ApiSubject, Header, Subject, event_id
+from otv.errors import OtvError, SystemFailure
+from otv.outcomes import VERDICT_FROM_PB, Verdict
+from otv.queries import Phase, ReportFormat, ReportQuery, StatusQuery, VerificationStatus
+from otv.report import Report
+from otv.v1 import events_pb2 as pb
+
+# How long a client tries to reach otv before it says otv is not there.
+FIRST_CONNECT_S = 5.0
+# Ask the status API this often while waiting, in case an event was missed.
+_STATUS_POLL_S = 5.0
+# An errored verification's report follows its errored event closely.
+_ERRORED_REPORT_WAIT_S = 5.0
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    """How a verification ended."""
+
+    verification_id: str
+    phase: Phase  # completed, errored or rejected
+    verdict: Verdict | None
+    reason: str = ""
+    reason_code: str = ""  # rejected: "401", "403", "400"; errored: its kind
+    report: Report | None = None
+
+
+class VerificationClient:
+    def __init__(self, bus: Bus, api_key: str, name: str = "cli") -> None:
+        self._bus = bus
+        self._api_key = api_key
+        self._name = name
+
+    async def verify(
+        self,
+        request: pb.VerificationRequest,
+        verification_id: str,
+        correlation_id: str,
+        timeout_s: float,
+    ) -> Conclusion:
+        """Submit ``request`` and wait until the verification ends."""
+        tracer = self._bus.telemetry.tracer
+        with tracer.start_as_current_span(
+            "otv verify",
+            kind=SpanKind.CLIENT,
+            attributes={"otv.verification_id": verification_id},
+        ):
+            watch = await self._bus.watch("otv.v1.evt.verification.*")
+            try:
+                await self.submit(request, verification_id, correlation_id)
+                return await self._conclusion(watch.next, verification_id, timeout_s)
+            finally:
+                await watch.close()
+
+    async def submit(
+        self, request: pb.VerificationRequest, verification_id: str, correlation_id: str
+    ) -> None:
+        requested = pb.VerificationRequested(
+            meta=meta(
+                event_id(verification_id, "requested"), verification_id, correlation_id, self._name
+            ),
+            request=request,
+        )
+        await self._bus.producer.publish(
+            requested, extra_headers={Header.AUTHORIZATION: f"Bearer {self._api_key}"}
+        )
+
+    async def status(self, verification_id: str) -> VerificationStatus:
+        query = StatusQuery(verification_id=verification_id).model_dump_json().encode()
+        reply = await self._bus.request(ApiSubject.STATUS, query)
+        return VerificationStatus.model_validate_json(reply)
+
+    async def report(self, verification_id: str, fmt: ReportFormat = "json") -> bytes:
+        query = ReportQuery(verification_id=verification_id, format=fmt)
+        return await self._bus.request(ApiSubject.REPORT, query.model_dump_json().encode())
+
+    async def _conclusion(
+        self,
+        next_event: Callable[[float], Awaitable[Decoded | None]],
+        verification_id: str,
+        timeout_s: float,
+    ) -> Conclusion:
+        deadline = time.monotonic() + timeout_s
+        while (remaining := deadline - time.monotonic()) > 0:
+            event = await next_event(min(_STATUS_POLL_S, remaining))
+            if event is None:
+                status = await self._status_if_known(verification_id)
+                if status is not None and status.phase.terminal:
+                    return await self._from_status(status)
+                continue
+            if event.verification_id != verification_id:
+                continue
+            if conclusion := await self._from_event(event):
+                return conclusion
+        raise SystemFailure(
+            f"verification {verification_id} did not end within {timeout_s:g} s; "
+            f"ask again with: otv status {verification_id}"
+        )
+
+    async def _from_event(self, event: Decoded) -> Conclusion | None:
+        vid = event.verification_id
+        if event.subject is Subject.VERIFICATION_COMPLETED:
+            assert isinstance(event.event, pb.VerificationCompleted)
+            return Conclusion(
+                vid,
+                Phase.COMPLETED,
+                VERDICT_FROM_PB.get(event.event.verdict, Verdict.ERRORED),
+                report=Report.from_json(await self.report(vid)),
+            )
+        if event.subject is Subject.VERIFICATION_ERRORED:
+            assert isinstance(event.event, pb.VerificationErrored)
+            kind = (
+                "configuration"
+                if event.event.kind == pb.ERROR_KIND_CONFIGURATION
+                else "infrastructure"
+            )
+            return Conclusion(
+                vid,
+                Phase.ERRORED,
+                Verdict.ERRORED,
+                reason=event.event.reason,
+                reason_code=kind,
+                report=await self._report_soon(vid),
+            )
+        if event.subject is Subject.VERIFICATION_REJECTED:
+            assert isinstance(event.event, pb.VerificationRejected)
+            return Conclusion(
+                vid, Phase.REJECTED, None, reason=event.event.reason, reason_code=event.event.code
+            )
+        return None
+
+    async def _from_status(self, status: VerificationStatus) -> Conclusion:
+        vid = status.verification_id
+        report = None
+        if status.phase is not Phase.REJECTED:
+            report = await self._report_soon(vid)
+        return Conclusion(
+            vid, status.phase, status.verdict, status.reason, status.reason_code, report
+        )
+
+    async def _status_if_known(self, verification_id: str) -> VerificationStatus | None:
+        try:
+            return await self.status(verification_id)
+        except OtvError:
+            return None  # not folded yet, or the reporter is restarting: keep waiting
+
+    async def _report_soon(self, verification_id: str) -> Report | None:
+        deadline = time.monotonic() + _ERRORED_REPORT_WAIT_S
+        while True:
+            try:
+                return Report.from_json(await self.report(verification_id))
+            except ApiError:
+                if time.monotonic() > deadline:
+                    return None
+                await asyncio.sleep(0.1)
