@@ -100,7 +100,7 @@ class Bus:
             name=f"otv-{name}",
             connect_timeout=2,
             max_reconnect_attempts=-1,
-            reconnect_time_wait=0.5,
+            reconnect_time_wait=1,
             allow_reconnect=True,
             error_cb=on_error,
             disconnected_cb=on_disconnect,

@@ -11,6 +11,7 @@ import sys
 import click
 
 from otv.errors import UsageError
+from otv.keys import KEY_PREFIX, key_hash, new_key
 from otv.permissions import Role
 
 _ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
@@ -37,8 +38,6 @@ def new(key_id: str, name: str, role: str) -> int:
     Example:
       otv keys new --id ci --name "CI pipeline" --role run
     """
-    from services.auth.keys import key_hash, new_key
-
     if not _ID.match(key_id):
         raise UsageError(f"invalid key id {key_id!r}: use 1 to 64 letters, digits, '-' or '_'")
     key = new_key()
@@ -58,8 +57,6 @@ def hash_key() -> int:
     Example:
       otv keys hash < ci.key
     """
-    from services.auth.keys import KEY_PREFIX, key_hash
-
     key = sys.stdin.readline().strip()
     if not key.startswith(KEY_PREFIX):
         raise UsageError("expected an otv key (otv_...) on stdin")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from otv.embedded.nats_server import NatsServer
 from otv.embedded.services import SERVICE_NAMES, build_service
 from otv.errors import SystemFailure
+from otv.keys import key_hash, new_key
 from otv.permissions import Role
 from otv.runtime import run_service
 from otv.settings import Settings
@@ -56,15 +57,13 @@ class EmbeddedStack:
 
     def issue_key(self, key_id: str, name: str, role: Role) -> str:
         """A new key that this stack's auth will accept while the stack lives."""
-        from services.auth.keys import new_key
-
         key = new_key()
         self.accept_key(key_id, name, role, key)
         return key
 
     def accept_key(self, key_id: str, name: str, role: Role, key: str) -> None:
         """Have this stack's auth accept ``key`` (only its hash is kept)."""
-        from services.auth.keys import KeyRecord, key_hash
+        from services.auth.keys import KeyRecord
 
         self._extra_keys.append(KeyRecord(id=key_id, name=name, role=role, hash=key_hash(key)))
 

@@ -1,15 +1,8 @@
-"""API keys: making them, hashing them, and recognising a presented one.
-
-Only a key's SHA-256 is kept; a key is random enough (238 bits) that no salt
-is needed to keep its hash from being reversed.
-"""
+"""The keys auth admits, and recognising the one a request presents."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
-import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,20 +12,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from otv.errors import UsageError
+from otv.keys import KEY_PREFIX, MAX_KEY_LENGTH, key_hash
 from otv.permissions import Role
-
-KEY_PREFIX = "otv_"
-_ALPHABET = string.ascii_letters + string.digits
-_SECRET_LENGTH = 40
-MAX_KEY_LENGTH = 256
-
-
-def new_key() -> str:
-    return KEY_PREFIX + "".join(secrets.choice(_ALPHABET) for _ in range(_SECRET_LENGTH))
-
-
-def key_hash(key: str) -> str:
-    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

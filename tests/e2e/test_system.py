@@ -20,13 +20,13 @@ from otv.bus.events import meta
 from otv.bus.subjects import Subject
 from otv.client import VerificationClient
 from otv.embedded import EmbeddedStack
+from otv.keys import key_hash, new_key
 from otv.outcomes import Verdict
 from otv.permissions import Role
 from otv.queries import Phase
 from otv.settings import Settings
 from otv.telemetry import Telemetry
 from otv.v1 import events_pb2 as pb
-from services.auth.keys import key_hash, new_key
 
 
 def request_for(repo: Path, profiles: str) -> pb.VerificationRequest:

@@ -7,16 +7,10 @@ import pytest
 
 from otv.bus.events import meta
 from otv.errors import UsageError
+from otv.keys import key_hash, new_key
 from otv.permissions import Permission, Role, allows
 from otv.v1 import events_pb2 as pb
-from services.auth.keys import (
-    KeyRecord,
-    KeyTable,
-    Unauthenticated,
-    key_hash,
-    load_auth_config,
-    new_key,
-)
+from services.auth.keys import KeyRecord, KeyTable, Unauthenticated, load_auth_config
 from services.auth.service import AuthService
 
 # Fixed keys, so test ids are the same in every pytest-xdist worker.
