@@ -13,7 +13,7 @@ from otv.bus import Bus
 from otv.bus.api import ApiError
 from otv.bus.events import meta
 from otv.bus.parser import Decoded
-from otv.bus.subjects import ApiSubject, Header, Subject, event_id
+from otv.bus.subjects import TERMINAL_SUBJECTS, ApiSubject, Header, Subject, event_id
 from otv.errors import OtvError, SystemFailure
 from otv.outcomes import VERDICT_FROM_PB, Verdict
 from otv.queries import Phase, ReportFormat, ReportQuery, StatusQuery, VerificationStatus
@@ -60,7 +60,8 @@ class VerificationClient:
             kind=SpanKind.CLIENT,
             attributes={"otv.verification_id": verification_id},
         ):
-            watch = await self._bus.watch("otv.v1.evt.verification.*")
+            # Only how verifications end: never requested, which carries keys in flight.
+            watch = await self._bus.watch(TERMINAL_SUBJECTS)
             try:
                 await self.submit(request, verification_id, correlation_id)
                 return await self._conclusion(watch.next, verification_id, timeout_s)

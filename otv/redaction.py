@@ -31,10 +31,6 @@ _SECRET_ASSIGNMENT = re.compile(
     r"PRIVATE[_\-]?KEY|CREDENTIALS?))(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|\S+)"
 )
 
-SECRET_NAME = re.compile(
-    r"(?i)(TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API[_\-]?KEY|PRIVATE[_\-]?KEY|CREDENTIAL)"
-)
-
 
 def redact(text: str) -> str:
     """``text`` with every secret-looking value replaced by ``[REDACTED]``."""
@@ -43,8 +39,3 @@ def redact(text: str) -> str:
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _URL_CREDENTIALS.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
     return _SECRET_ASSIGNMENT.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
-
-
-def looks_secret(name: str) -> bool:
-    """Whether a variable or field called ``name`` probably holds a secret."""
-    return SECRET_NAME.search(name) is not None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from nats.aio.client import Client
@@ -120,10 +120,6 @@ class Bus:
         state.connected_once = True
         return cls(nc, telemetry, state)
 
-    @property
-    def connected(self) -> bool:
-        return bool(self._nc.is_connected)
-
     async def ensure_event_stream(self, replicas: int, max_age_s: float) -> None:
         await ensure_event_stream(self._js, replicas, max_age_s)
 
@@ -159,9 +155,12 @@ class Bus:
     ) -> bytes:
         return await api.request(self._nc, subject, data, headers, timeout_s)
 
-    async def watch(self, subject: str) -> EventWatch:
-        """Events on ``subject`` (wildcards allowed) from now on, as they are published."""
-        return EventWatch(await self._nc.subscribe(subject))
+    async def watch(self, subjects: Iterable[str]) -> EventWatch:
+        """Events on ``subjects`` from now on, as they are published."""
+        watch = EventWatch()
+        for subject in subjects:
+            await watch.subscribe(self._nc, subject)
+        return watch
 
     async def close(self) -> None:
         self._state.closing = True

@@ -22,7 +22,7 @@ from otv.errors import RepositoryError, UsageError
 from otv.git import RepositorySource
 from otv.outcomes import Verdict
 from otv.permissions import Role
-from otv.profiles import read_profiles_file
+from otv.profiles import ProfilesFile, read_document
 from otv.queries import Phase
 from otv.scenarios import ScenarioRegistry
 from otv.settings import Settings
@@ -115,9 +115,10 @@ def verify(
         client=f"otv-cli/{__version__}",
     )
     if profiles_file is not None:
-        profiles = read_profiles_file(profiles_file)
+        document = read_document(profiles_file)
+        profiles = ProfilesFile.parse(document, str(profiles_file))
         profiles.resolve(profile, ScenarioRegistry.from_entry_points())  # fail here, not later
-        request.profiles_document = profiles_file.read_bytes()
+        request.profiles_document = document
         request.profiles_document_name = profiles_file.name
     correlation = check_id("correlation id", correlation_id) if correlation_id else verification_id
     conclusion, markdown = asyncio.run(

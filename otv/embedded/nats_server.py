@@ -11,7 +11,6 @@ import contextlib
 import ctypes
 import json
 import logging
-import os
 import shutil
 import signal
 import sys
@@ -139,15 +138,3 @@ class NatsServer:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
             await process.wait()
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process else None
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True

@@ -14,6 +14,7 @@ __all__ = [
     "ResolvedProfile",
     "ResolvedScenario",
     "packaged_profiles",
+    "read_document",
     "read_profiles_file",
     "select_profiles",
 ]
@@ -28,14 +29,18 @@ def packaged_profiles() -> ProfilesFile:
     return ProfilesFile.parse(resource.read_bytes(), "otv's default profiles")
 
 
-def read_profiles_file(path: Path) -> ProfilesFile:
+def read_document(path: Path) -> bytes:
+    """The bytes of a profiles file, or a clear error."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise ProfileError(f"profiles file not found: {path}") from None
     except OSError as exc:
         raise ProfileError(f"cannot read profiles file {path}: {exc.strerror}") from None
-    return ProfilesFile.parse(data, str(path))
+
+
+def read_profiles_file(path: Path) -> ProfilesFile:
+    return ProfilesFile.parse(read_document(path), str(path))
 
 
 def select_profiles(

@@ -6,7 +6,7 @@ from typing import Literal, cast
 
 from otv.outcomes import Verdict
 from otv.queries import Phase
-from otv.report import ErrorReport, HeadReport, MergeReport, Report, ScenarioReport, TargetReport
+from otv.report import ErrorReport, HeadReport, MergeReport, Report, TargetReport
 from services.reporter.state import TargetState, VerificationState
 from services.reporter.verdict import target_verdict, worst
 
@@ -56,10 +56,7 @@ def build_report(state: VerificationState) -> Report:
                     conflicts=target.conflicts,
                     tree=target.tree,
                 ),
-                scenarios=[
-                    ScenarioReport(**scenario.model_dump())
-                    for scenario in target.scenarios.values()
-                ],
+                scenarios=list(target.scenarios.values()),
             )
             for target in targets
         ],

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from otv.outcomes import OUTCOME_FROM_PB, SEVERITY_FROM_PB, Outcome, Severity, Verdict
 from otv.queries import Phase
+from otv.report import ScenarioReport
 from otv.v1 import events_pb2 as pb
 
 _RANK = {
@@ -25,17 +26,6 @@ _RANK = {
 }
 
 
-class ScenarioState(BaseModel):
-    id: str
-    type: str
-    severity: Severity
-    outcome: Outcome
-    duration_s: float
-    message: str
-    cached: bool = False
-    attempts: int = 1
-
-
 class TargetState(BaseModel):
     name: str
     sha: str = ""
@@ -45,7 +35,7 @@ class TargetState(BaseModel):
     tree: str = ""
     finished: bool = False
     finished_at: str = ""
-    scenarios: dict[str, ScenarioState] = Field(default_factory=dict)
+    scenarios: dict[str, ScenarioReport] = Field(default_factory=dict)
 
 
 class ErrorState(BaseModel):
@@ -165,8 +155,8 @@ def _job(state: VerificationState, event: Message, time: str) -> None:
     state.advance(Phase.RUNNING)
 
 
-def _scenario(result: pb.ScenarioResult) -> ScenarioState:
-    return ScenarioState(
+def _scenario(result: pb.ScenarioResult) -> ScenarioReport:
+    return ScenarioReport(
         id=result.id,
         type=result.type,
         severity=SEVERITY_FROM_PB.get(result.severity, Severity.WARNING),

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -200,6 +201,7 @@ def test_four_service_processes_complete_a_verification(tmp_path: Path, nats_url
         for name, log in logs.items()
     }
     try:
+        _wait_until_ready(logs)
         result = subprocess.run(
             [
                 sys.executable,
@@ -255,3 +257,11 @@ def test_four_service_processes_complete_a_verification(tmp_path: Path, nats_url
     finished = [line for line in runner if line["message"].startswith("target ")]
     assert {line["verification_id"] for line in finished} == {report["verification_id"]}
     assert all("trace_id" in line for line in finished)
+
+
+def _wait_until_ready(logs: dict[str, Path], within_s: float = 60) -> None:
+    deadline = time.monotonic() + within_s
+    for name, log in logs.items():
+        while f'"{name} is ready"' not in log.read_text():
+            assert time.monotonic() < deadline, f"{name} did not start: {log.read_text()}"
+            time.sleep(0.05)

@@ -12,7 +12,7 @@ from support import stored_events
 
 from otv.bus import Bus, ConsumerSpec, Delivery
 from otv.bus.events import meta
-from otv.bus.subjects import Subject
+from otv.bus.subjects import TERMINAL_SUBJECTS, Subject
 from otv.errors import ProfileError, SystemFailure
 from otv.telemetry import Telemetry
 from otv.v1 import events_pb2 as pb
@@ -212,3 +212,18 @@ async def test_a_long_handler_keeps_its_message_with_in_progress(bus: Bus, nats_
     done = asyncio.get_running_loop().time() + 5
     await consume(bus, handler, lambda: asyncio.get_running_loop().time() > done, ack_wait_s=2)
     assert calls == [1]
+
+
+async def test_a_watch_on_the_terminal_subjects_never_sees_a_request(bus: Bus) -> None:
+    watch = await bus.watch(TERMINAL_SUBJECTS)
+    try:
+        requested = pb.VerificationRequested(meta=meta("v1.requested", "v1", "c1", "test"))
+        await bus.producer.publish(requested, extra_headers={"Authorization": "Bearer otv_x"})
+        errored = pb.VerificationErrored(meta=meta("v1.errored", "v1", "c1", "test"), reason="r")
+        await bus.producer.publish(errored)
+        seen = await watch.next(timeout_s=5)
+        assert seen is not None
+        assert seen.subject is Subject.VERIFICATION_ERRORED
+        assert await watch.next(timeout_s=0.3) is None
+    finally:
+        await watch.close()

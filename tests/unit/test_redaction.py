@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from otv.redaction import looks_secret, redact
+from otv.redaction import redact
 
 
 @pytest.mark.parametrize(
@@ -29,8 +29,3 @@ def test_secret_looking_values_are_redacted(text: str, secret: str) -> None:
 def test_ordinary_text_is_left_alone() -> None:
     text = "exit status 1: assertion failed in test_app.py line 12 (token count 3)"
     assert redact(text) == text
-
-
-def test_secret_names_are_recognised() -> None:
-    assert looks_secret("GITHUB_TOKEN") and looks_secret("db_password") and looks_secret("API_KEY")
-    assert not looks_secret("PATH") and not looks_secret("HOME")
