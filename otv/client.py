@@ -14,7 +14,7 @@ from otv.bus.api import ApiError
 from otv.bus.events import meta
 from otv.bus.parser import Decoded
 from otv.bus.subjects import TERMINAL_SUBJECTS, ApiSubject, Header, Subject, event_id
-from otv.errors import OtvError, SystemFailure
+from otv.errors import SystemFailure
 from otv.outcomes import VERDICT_FROM_PB, Verdict
 from otv.queries import Phase, ReportFormat, ReportQuery, StatusQuery, VerificationStatus
 from otv.report import Report
@@ -83,12 +83,19 @@ class VerificationClient:
 
     async def status(self, verification_id: str) -> VerificationStatus:
         query = StatusQuery(verification_id=verification_id).model_dump_json().encode()
-        reply = await self._bus.request(ApiSubject.STATUS, query)
+        reply = await self.request(ApiSubject.STATUS, query)
         return VerificationStatus.model_validate_json(reply)
 
     async def report(self, verification_id: str, fmt: ReportFormat = "json") -> bytes:
         query = ReportQuery(verification_id=verification_id, format=fmt)
-        return await self._bus.request(ApiSubject.REPORT, query.model_dump_json().encode())
+        return await self.request(ApiSubject.REPORT, query.model_dump_json().encode())
+
+    async def request(self, subject: str, body: bytes, timeout_s: float = 5.0) -> bytes:
+        """An API request on ``subject``, presenting this client's key."""
+        headers: dict[str, str] | None = None
+        if self._api_key:
+            headers = {Header.AUTHORIZATION: f"Bearer {self._api_key}"}
+        return await self._bus.request(subject, body, headers, timeout_s)
 
     async def _conclusion(
         self,
@@ -157,15 +164,19 @@ class VerificationClient:
     async def _status_if_known(self, verification_id: str) -> VerificationStatus | None:
         try:
             return await self.status(verification_id)
-        except OtvError:
-            return None  # not folded yet, or the reporter is restarting: keep waiting
+        except ApiError as exc:
+            if exc.code in ("401", "403", "429"):
+                raise  # waiting longer will not help
+            return None  # not folded yet: keep waiting
+        except SystemFailure:
+            return None  # the reporter is restarting: keep waiting
 
     async def _report_soon(self, verification_id: str) -> Report | None:
         deadline = time.monotonic() + _ERRORED_REPORT_WAIT_S
         while True:
             try:
                 return Report.from_json(await self.report(verification_id))
-            except ApiError:
-                if time.monotonic() > deadline:
+            except ApiError as exc:
+                if exc.code != "404" or time.monotonic() > deadline:
                     return None
                 await asyncio.sleep(0.1)

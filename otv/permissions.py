@@ -1,13 +1,14 @@
 """Roles and what each may do: the one table every check uses.
 
-| role   | may                                                    |
-|--------|--------------------------------------------------------|
-| read   | status, report                                         |
-| run    | read's, and submit verifications                       |
-| review | run's, and review or waive a verification              |
-| admin  | review's, and manage keys, reload configuration        |
+| role   | may                                                          |
+|--------|--------------------------------------------------------------|
+| read   | status, report, list, watch                                  |
+| run    | everything read may, and submit verifications                |
+| review | everything run may, and review or waive a verification       |
+| admin  | everything review may, manage keys, read the audit, reload   |
 
-Each role can do everything a lower one can.
+Each role can do everything a lower one can, and only admin reaches key
+management.
 """
 
 from __future__ import annotations
@@ -37,18 +38,24 @@ class Role(IntEnum):
 class Permission(StrEnum):
     STATUS = "status"
     REPORT = "report"
+    LIST = "list"
+    WATCH = "watch"
     SUBMIT = "submit"
     REVIEW = "review"
     MANAGE_KEYS = "manage-keys"
+    AUDIT = "audit"
     RELOAD = "reload"
 
 
 REQUIRED_ROLE: dict[Permission, Role] = {
     Permission.STATUS: Role.READ,
     Permission.REPORT: Role.READ,
+    Permission.LIST: Role.READ,
+    Permission.WATCH: Role.READ,
     Permission.SUBMIT: Role.RUN,
     Permission.REVIEW: Role.REVIEW,
     Permission.MANAGE_KEYS: Role.ADMIN,
+    Permission.AUDIT: Role.ADMIN,
     Permission.RELOAD: Role.ADMIN,
 }
 

@@ -40,6 +40,16 @@ class Settings(BaseModel):
     api_key: SecretStr | None = Field(default=None, description="the key this client presents")
     cache_dir: Path = Field(description="repository mirrors and the embedded store")
     auth_config: Path | None = Field(default=None, description="keys file of the auth service")
+    pepper: SecretStr | None = Field(default=None, description="secret that keys API key hashes")
+    pepper_file: Path | None = Field(default=None, description="file holding the pepper")
+    bootstrap_admin_key: SecretStr | None = Field(
+        default=None, description="an admin key auth admits from its first start"
+    )
+    bootstrap_admin_key_file: Path | None = Field(
+        default=None, description="file holding the bootstrap admin key"
+    )
+    nats_user: str | None = Field(default=None, description="NATS user of this service")
+    nats_password: SecretStr | None = Field(default=None, description="its NATS password")
     profiles_file: Path | None = Field(default=None, description="the service's own profiles")
     allow_client_profiles: bool = Field(
         default=False, description="accept a profiles file sent by the client"

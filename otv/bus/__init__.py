@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
 from nats.errors import NoServersError
 from nats.js import JetStreamContext
@@ -21,6 +22,7 @@ from nats.micro.service import Service
 
 from otv import __version__
 from otv.bus import api
+from otv.bus.audit_stream import AuditStream
 from otv.bus.consumer import EventConsumer, Handler
 from otv.bus.parser import Delivery
 from otv.bus.producer import EventProducer, Published
@@ -56,6 +58,7 @@ log = logging.getLogger(__name__)
 class _ConnectionState:
     connected_once: bool = False
     closing: bool = False
+    on_reconnect: list[Callable[[], None]] = field(default_factory=list)
 
 
 class Bus:
@@ -69,7 +72,13 @@ class Bus:
 
     @classmethod
     async def connect(
-        cls, url: str, telemetry: Telemetry, first_connect_s: float | None = None
+        cls,
+        url: str,
+        telemetry: Telemetry,
+        first_connect_s: float | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        inbox_prefix: str = "_INBOX",
     ) -> Bus:
         """Connect to NATS at ``url``, and stay connected: reconnects never stop.
 
@@ -93,6 +102,8 @@ class Bus:
 
         async def on_reconnect() -> None:
             log.info("%s: reconnected to NATS", name)
+            for listener in state.on_reconnect:
+                listener()
 
         nc = Client()
         connecting = nc.connect(
@@ -105,6 +116,9 @@ class Bus:
             error_cb=on_error,
             disconnected_cb=on_disconnect,
             reconnected_cb=on_reconnect,
+            user=user,
+            password=password,
+            inbox_prefix=inbox_prefix,
         )
         if first_connect_s is None:
             log.info("%s: connecting to NATS at %s", name, redact(url))
@@ -134,6 +148,25 @@ class Bus:
 
     def consumer(self, spec: ConsumerSpec, handler: Handler, concurrency: int = 1) -> EventConsumer:
         return EventConsumer(self._js, self.producer, self.telemetry, spec, handler, concurrency)
+
+    def audit_stream(self) -> AuditStream:
+        return AuditStream(self._js)
+
+    def on_reconnect(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after each reconnection (core messages may have been missed)."""
+        self._state.on_reconnect.append(listener)
+
+    async def broadcast(self, subject: str, data: bytes) -> None:
+        """A core message to whoever listens now; nothing is stored."""
+        await self._nc.publish(subject, data)
+
+    async def listen(self, subject: str, handler: Callable[[bytes], None]) -> None:
+        """Call ``handler`` with the body of each core message on ``subject``."""
+
+        async def deliver(msg: Msg) -> None:
+            handler(msg.data)
+
+        await self._nc.subscribe(subject, cb=deliver)
 
     async def erase_event(self, stream_sequence: int) -> None:
         """Delete one stored event and overwrite its bytes (it carried a credential)."""

@@ -68,14 +68,14 @@ class EventConsumer:
         self._handler = handler
         self._concurrency = concurrency
         self._in_flight: set[asyncio.Task[None]] = set()
-        self.bound = asyncio.Event()
+        self.ready = asyncio.Event()
 
     async def run(self, stop: asyncio.Event, grace_s: float = 10.0) -> None:
         """Consume until ``stop`` is set, then let handlers in flight finish."""
         subscription = await self._js.pull_subscribe_bind(
             durable=self._spec.durable, stream=EVENTS_STREAM
         )
-        self.bound.set()
+        self.ready.set()
         try:
             while not stop.is_set():
                 free = self._concurrency - len(self._in_flight)
@@ -84,8 +84,8 @@ class EventConsumer:
                     continue
                 try:
                     messages = await subscription.fetch(batch=free, timeout=1.0)
-                except NatsTimeoutError:
-                    continue
+                except (NatsTimeoutError, TimeoutError):
+                    continue  # nothing to do within the fetch's time
                 except (ConnectionClosedError, NatsError, OSError) as exc:
                     if not stop.is_set():
                         log.warning(

@@ -6,17 +6,21 @@ read, and fails with ``Conflict`` if another replica wrote in between.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from nats.errors import Error as NatsError
 from nats.js.errors import (
     KeyDeletedError,
     KeyNotFoundError,
     KeyWrongLastSequenceError,
+    NoKeysError,
     NotFoundError,
     ObjectDeletedError,
     ObjectNotFoundError,
 )
-from nats.js.kv import KeyValue
+from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
 from nats.js.object_store import ObjectStore
 
 from otv.errors import SystemFailure
@@ -44,6 +48,33 @@ class Records:
         if entry.value is None or entry.revision is None:
             return None
         return Record(entry.value, entry.revision)
+
+    async def items(self) -> dict[str, Record]:
+        """Every record in the bucket."""
+        try:
+            keys = await self._kv.keys()
+        except NoKeysError:
+            return {}
+        found = {}
+        for key in keys:
+            if (record := await self.get(key)) is not None:
+                found[key] = record
+        return found
+
+    async def watch(self) -> AsyncIterator[tuple[str, Record | None]]:
+        """Every record as it is now, then each change as it happens (None: deleted)."""
+        watcher = await self._kv.watchall()
+        try:
+            async for entry in watcher:
+                if entry is None:
+                    continue  # the marker between what was there and what changes
+                if entry.operation in (KV_DEL, KV_PURGE) or entry.value is None:
+                    yield entry.key, None
+                else:
+                    yield entry.key, Record(entry.value, entry.revision or 0)
+        finally:
+            with contextlib.suppress(NatsError):
+                await watcher.stop()  # type: ignore[no-untyped-call]
 
     async def save(self, key: str, value: bytes, revision: int) -> int:
         """Write ``value`` if the record is still at ``revision`` (0: if it does not exist)."""

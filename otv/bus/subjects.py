@@ -34,6 +34,17 @@ class Subject(StrEnum):
 class ApiSubject(StrEnum):
     STATUS = "otv.v1.api.status"
     REPORT = "otv.v1.api.report"
+    AUTHORIZE = "otv.v1.api.authorize"
+    KEYS_CREATE = "otv.v1.api.keys.create"
+    KEYS_LIST = "otv.v1.api.keys.list"
+    KEYS_REVOKE = "otv.v1.api.keys.revoke"
+    KEYS_ROTATE = "otv.v1.api.keys.rotate"
+    AUDIT_VERIFY = "otv.v1.api.audit.verify"
+
+
+# A core broadcast (not stored) of the id of a key that was revoked, rotated or
+# changed: whoever caches authorization decisions drops that key's.
+KEYS_CHANGED: Final = "otv.v1.keys.changed"
 
 
 EVENT_TYPES: Final[dict[Subject, type[Message]]] = {

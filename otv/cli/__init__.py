@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import click
 
 from otv import __version__
+from otv.bus.api import ApiError
+from otv.cli.audit import audit
 from otv.cli.keys import keys
 from otv.cli.serve import serve
 from otv.cli.status import status
@@ -34,6 +36,14 @@ cli.add_command(up)
 cli.add_command(serve)
 cli.add_command(status)
 cli.add_command(keys)
+cli.add_command(audit)
+
+
+# What to do about a refusal, by its code.
+_HINTS = {
+    "401": "check the key given with --api-key or OTV_API_KEY",
+    "403": "ask an admin for a key with that role",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 — one exit per kind of failure
@@ -47,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 — one exi
         return 130
     except click.ClickException as exc:
         exc.show()
+        return exc.exit_code
+    except ApiError as exc:
+        hint = _HINTS.get(exc.code)
+        click.echo(f"otv: error: {exc.message}" + (f" ({hint})" if hint else ""), err=True)
         return exc.exit_code
     except OtvError as exc:
         click.echo(f"otv: error: {exc.message}", err=True)

@@ -1,68 +1,216 @@
-"""``otv keys``: make API keys and hashes for ``auth_config.yaml``.
+"""``otv keys``: API keys, managed through the auth service, or made offline for its config.
 
-These work offline, on this machine; nothing is sent anywhere.
+``create``, ``list``, ``revoke`` and ``rotate`` talk to a running otv and need
+an admin key. ``new`` and ``hash`` work offline with the pepper
+(``OTV_PEPPER_FILE``), to put a key's hash in ``auth_config.yaml``.
 """
 
 from __future__ import annotations
 
-import re
+import asyncio
 import sys
+from datetime import UTC, datetime, timedelta
 
 import click
+from pydantic import BaseModel
+from rich.markup import escape
+from rich.table import Table
 
+from otv.auth_messages import CreatedKey, CreateKey, KeyId, KeyInfo, KeyList, RotateKey
+from otv.bus.subjects import ApiSubject
+from otv.cli.output import console
+from otv.cli.session import server_options, session
+from otv.durations import parse_duration
 from otv.errors import UsageError
-from otv.keys import KEY_PREFIX, key_hash, new_key
+from otv.keys import key_hash, new_key, parse_key, read_pepper
 from otv.permissions import Role
+from otv.settings import Settings
 
-_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+ROLES = [role.label for role in Role]
 
 
 @click.group()
 def keys() -> None:
-    """Make API keys and their hashes for auth_config.yaml."""
+    """Create, list, revoke and rotate API keys."""
+
+
+async def _ask(
+    server: str | None, api_key: str | None, subject: str, query: BaseModel | None
+) -> bytes:
+    body = query.model_dump_json().encode() if query is not None else b"{}"
+    async with session(server, api_key) as client:
+        return await client.request(subject, body)
+
+
+def _show_created(created: CreatedKey, as_json: bool, note: str = "") -> None:
+    if as_json:
+        sys.stdout.write(created.model_dump_json(indent=2) + "\n")
+        return
+    info = created.info
+    expires = f", expires {info.expires_at:%Y-%m-%d %H:%M} UTC" if info.expires_at else ""
+    click.echo(f"key {info.id} ({info.name}, role {info.role}{expires}){note}")
+    click.echo("the key, shown only now — store it as a secret:")
+    click.echo(created.key)
 
 
 @keys.command()
-@click.option("--id", "key_id", required=True, help="A short id for the key, e.g. ci.")
 @click.option("--name", required=True, help="Who or what uses the key.")
-@click.option(
-    "--role", type=click.Choice([r.label for r in Role]), default="run", show_default=True
-)
-def new(key_id: str, name: str, role: str) -> int:
-    """Make a new key, and the entry that admits it in auth_config.yaml.
-
-    The key is printed once: give it to its user. Only the entry, which holds
-    its hash, goes into the configuration.
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--expires", metavar="DURATION", help="Lifetime, e.g. 30d or 12h (default: none).")
+@server_options
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+def create(
+    name: str,
+    role: str,
+    expires: str | None,
+    server: str | None,
+    api_key: str | None,
+    as_json: bool,
+) -> int:
+    """Create a key; it is printed once and only its hash is kept.
 
     \b
     Example:
-      otv keys new --id ci --name "CI pipeline" --role run
+      otv keys create --name "CI pipeline" --role run --expires 90d
     """
-    if not _ID.match(key_id):
-        raise UsageError(f"invalid key id {key_id!r}: use 1 to 64 letters, digits, '-' or '_'")
-    key = new_key()
-    entry = {"id": key_id, "name": name, "role": role, "hash": key_hash(key)}
-    click.echo(f"key (shown only now): {key}")
-    click.echo("entry for the keys: list of auth_config.yaml:")
-    fields = ", ".join(f"{field}: {_yaml_scalar(value)}" for field, value in entry.items())
-    click.echo(f"  - {{{fields}}}")
+    lifetime = parse_duration(expires, "--expires") if expires else None
+    query = CreateKey(name=name, role=role, expires_in_s=lifetime)
+    _show_created(
+        CreatedKey.model_validate_json(
+            asyncio.run(_ask(server, api_key, ApiSubject.KEYS_CREATE, query))
+        ),
+        as_json,
+    )
     return 0
+
+
+@keys.command("list")
+@server_options
+@click.option("--json", "as_json", is_flag=True, help="Print the keys as JSON.")
+def list_keys(server: str | None, api_key: str | None, as_json: bool) -> int:
+    """List keys: ids, names, roles, states and dates; never a secret.
+
+    \b
+    Example:
+      otv keys list
+    """
+    answer = KeyList.model_validate_json(
+        asyncio.run(_ask(server, api_key, ApiSubject.KEYS_LIST, None))
+    )
+    if as_json:
+        sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
+        return 0
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("id", "name", "role", "state", "created", "last used", "expires", "source"):
+        table.add_column(column)
+    for key in answer.keys:
+        table.add_row(
+            key.id,
+            escape(key.name),
+            key.role,
+            key.state,
+            _when(key.created_at),
+            _when(key.last_used_at),
+            _when(key.expires_at),
+            key.source,
+        )
+    console().print(table)
+    return 0
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment else "-"
+
+
+@keys.command()
+@click.argument("key_id")
+@server_options
+def revoke(key_id: str, server: str | None, api_key: str | None) -> int:
+    """Revoke a key at once, in every service.
+
+    \b
+    Example:
+      otv keys revoke 8c4Rk2Qa
+    """
+    info = KeyInfo.model_validate_json(
+        asyncio.run(_ask(server, api_key, ApiSubject.KEYS_REVOKE, KeyId(id=key_id)))
+    )
+    click.echo(f"key {info.id} ({info.name}) is revoked")
+    return 0
+
+
+@keys.command()
+@click.argument("key_id")
+@click.option(
+    "--grace",
+    default="0s",
+    show_default=True,
+    metavar="DURATION",
+    help="How long the old key keeps working, e.g. 24h.",
+)
+@server_options
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+def rotate(key_id: str, grace: str, server: str | None, api_key: str | None, as_json: bool) -> int:
+    """Replace a key with a new one of the same name and role.
+
+    \b
+    Example:
+      otv keys rotate 8c4Rk2Qa --grace 24h
+    """
+    grace_s = parse_duration(grace, "--grace")
+    query = RotateKey(id=key_id, grace_s=grace_s)
+    created = CreatedKey.model_validate_json(
+        asyncio.run(_ask(server, api_key, ApiSubject.KEYS_ROTATE, query))
+    )
+    ends = datetime.now(UTC) + timedelta(seconds=grace_s)
+    _show_created(created, as_json, f"; replaces {key_id}, which ends {ends:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
+def _pepper() -> bytes:
+    settings = Settings.from_env()
+    value = settings.pepper.get_secret_value() if settings.pepper else None
+    return read_pepper(value, settings.pepper_file)
 
 
 @keys.command("hash")
 def hash_key() -> int:
-    """Print the hash of the key read from stdin (not an argument: it stays out of history).
+    """Print the hash of the key read from stdin, for auth_config.yaml (needs the pepper).
+
+    The key is read from stdin, not an argument, so it stays out of shell history.
 
     \b
     Example:
-      otv keys hash < ci.key
+      OTV_PEPPER_FILE=/run/secrets/otv-pepper otv keys hash < ci.key
     """
-    key = sys.stdin.readline().strip()
-    if not key.startswith(KEY_PREFIX):
-        raise UsageError("expected an otv key (otv_...) on stdin")
-    click.echo(key_hash(key))
+    pepper = _pepper()
+    try:
+        key = parse_key(sys.stdin.readline().strip())
+    except ValueError as exc:
+        raise UsageError(f"expected an otv key on stdin: {exc}") from None
+    click.echo(f"id: {key.id}")
+    click.echo(f"hash: {key_hash(key.text, pepper)}")
     return 0
 
 
-def _yaml_scalar(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+@keys.command()
+@click.option("--name", required=True, help="Who or what uses the key.")
+@click.option("--role", type=click.Choice(ROLES), default="run", show_default=True)
+def new(name: str, role: str) -> int:
+    """Make a key offline, and the entry that admits it in auth_config.yaml (needs the pepper).
+
+    \b
+    Example:
+      OTV_PEPPER_FILE=/run/secrets/otv-pepper otv keys new --name "CI pipeline" --role run
+    """
+    pepper = _pepper()
+    key = new_key()
+    key_id = parse_key(key).id
+    click.echo(f"key (shown only now): {key}")
+    click.echo("entry for the keys: list of auth_config.yaml:")
+    quoted_name = "'" + name.replace("'", "''") + "'"
+    click.echo(
+        f"  - {{id: '{key_id}', name: {quoted_name}, role: {role}, "
+        f"hash: '{key_hash(key, pepper)}'}}"
+    )
+    return 0

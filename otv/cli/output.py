@@ -90,7 +90,11 @@ def conclusion_line(conclusion: Conclusion) -> str:
     """One line for a verification that has no report to show."""
     vid = conclusion.verification_id
     if conclusion.phase is Phase.REJECTED:
-        return f"verification {vid} rejected ({conclusion.reason_code}): {conclusion.reason}"
+        hint = {
+            "401": "; check the key given with --api-key or OTV_API_KEY",
+            "403": "; ask an admin for a key with that role",
+        }.get(conclusion.reason_code, "")
+        return f"verification {vid} rejected ({conclusion.reason_code}): {conclusion.reason}{hint}"
     return f"verification {vid} errored ({conclusion.reason_code} error): {conclusion.reason}"
 
 

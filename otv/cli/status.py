@@ -7,33 +7,23 @@ import sys
 
 import click
 
-from otv.bus import Bus
 from otv.cli.output import console, print_status
-from otv.client import FIRST_CONNECT_S, VerificationClient
-from otv.errors import UsageError
+from otv.cli.session import server_options, session
 from otv.queries import VerificationStatus
-from otv.settings import Settings
-from otv.telemetry import Telemetry
 
 
 @click.command()
 @click.argument("verification_id")
-@click.option("--server", metavar="URL", help="NATS URL of a running otv (default: $OTV_SERVER).")
+@server_options
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
-def status(verification_id: str, server: str | None, as_json: bool) -> int:
-    """Show the status of a verification.
+def status(verification_id: str, server: str | None, api_key: str | None, as_json: bool) -> int:
+    """Show the status of a verification (needs a key with the read role).
 
     \b
     Example:
       otv status 3f2a9c0d5b8e4f61a7c2d9e0b1f4a6c3 --server nats://127.0.0.1:4222
     """
-    settings = Settings.from_env(nats_url=server)
-    if settings.nats_url is None:
-        raise UsageError(
-            "no otv server given: pass --server URL or set OTV_SERVER "
-            "(start one with `otv up`; a throw-away embedded run keeps no history)"
-        )
-    answer = asyncio.run(_status(settings.nats_url, verification_id))
+    answer = asyncio.run(_status(server, api_key, verification_id))
     if as_json:
         sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
     else:
@@ -41,9 +31,6 @@ def status(verification_id: str, server: str | None, as_json: bool) -> int:
     return 0
 
 
-async def _status(url: str, verification_id: str) -> VerificationStatus:
-    bus = await Bus.connect(url, Telemetry.for_service("cli"), FIRST_CONNECT_S)
-    try:
-        return await VerificationClient(bus, api_key="").status(verification_id)
-    finally:
-        await bus.close()
+async def _status(server: str | None, api_key: str | None, vid: str) -> VerificationStatus:
+    async with session(server, api_key) as client:
+        return await client.status(vid)

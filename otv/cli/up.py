@@ -2,7 +2,8 @@
 
 It keeps its store in the cache directory, under a lock; a second ``otv up``
 meanwhile gets a temporary store. A bootstrap admin key is kept in a file only
-the user can read, and reused by the next ``otv up``.
+the user can read, and reused by the next ``otv up``; so is the pepper that
+key hashes are made with (``OTV_PEPPER_FILE`` for ``otv keys new``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
-import os
 import signal
 import tempfile
 from collections.abc import Iterator
@@ -20,7 +20,6 @@ import click
 
 from otv import logs
 from otv.embedded import EmbeddedStack
-from otv.permissions import Role
 from otv.settings import Settings
 
 
@@ -59,22 +58,9 @@ def _store(cache_dir: Path) -> Iterator[Path]:
         yield store
 
 
-def _bootstrap_key(stack: EmbeddedStack, store: Path) -> Path:
-    path = store / "admin.key"
-    if path.exists():
-        key = path.read_text().strip()
-        stack.accept_key("bootstrap-admin", "bootstrap admin key", Role.ADMIN, key)
-        return path
-    key = stack.issue_key("bootstrap-admin", "bootstrap admin key", Role.ADMIN)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as file:
-        file.write(key + "\n")
-    return path
-
-
 async def _up(settings: Settings, store: Path, port: int | None) -> None:
     stack = EmbeddedStack(settings, store_dir=store, port=port)
-    key_file = _bootstrap_key(stack, store)
+    key_file = stack.admin_key_file
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -21,7 +21,6 @@ from otv.embedded import EmbeddedStack
 from otv.errors import RepositoryError, UsageError
 from otv.git import RepositorySource
 from otv.outcomes import Verdict
-from otv.permissions import Role
 from otv.profiles import ProfilesFile, read_document
 from otv.queries import Phase
 from otv.scenarios import ScenarioRegistry
@@ -153,10 +152,10 @@ async def _verify(
         return await _on(
             settings.nats_url, key, request, verification_id, correlation_id, timeout_s
         )
-    stack = EmbeddedStack(settings)
-    key = stack.issue_key("local", "otv verify (this run only)", Role.RUN)
-    async with stack:
-        return await _on(stack.url, key, request, verification_id, correlation_id, timeout_s)
+    async with EmbeddedStack(settings) as stack:
+        return await _on(
+            stack.url, stack.admin_key, request, verification_id, correlation_id, timeout_s
+        )
 
 
 async def _on(

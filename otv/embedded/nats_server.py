@@ -58,11 +58,16 @@ _prctl = getattr(ctypes.CDLL(None), "prctl", None) if sys.platform == "linux" el
 
 class NatsServer:
     def __init__(
-        self, store_dir: Path, binary: Path | None = None, port: int | None = None
+        self,
+        store_dir: Path,
+        binary: Path | None = None,
+        port: int | None = None,
+        config_file: Path | None = None,
     ) -> None:
         self.store_dir = store_dir
         self.binary = find_binary(binary)
         self.port = port
+        self.config_file = config_file
         self.url = ""
         self._process: asyncio.subprocess.Process | None = None
 
@@ -90,6 +95,8 @@ class NatsServer:
             "--log",
             str(self.log_file),
         ]
+        if self.config_file is not None:
+            command += ["--config", str(self.config_file)]
         self._process = await asyncio.create_subprocess_exec(
             *command,
             stdin=asyncio.subprocess.DEVNULL,

@@ -6,26 +6,18 @@ them (``otv status``) does not pay for importing them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
 from otv.errors import UsageError
 from otv.runtime import Service
 from otv.settings import Settings
 
-if TYPE_CHECKING:
-    from services.auth.keys import KeyRecord
-
 SERVICE_NAMES = ("auth", "collector", "runner", "reporter")
 
 
-def build_service(name: str, settings: Settings, extra_keys: Sequence[KeyRecord] = ()) -> Service:
+def build_service(name: str, settings: Settings) -> Service:
     if name == "auth":
-        from services.auth.keys import KeyTable, load_auth_config
         from services.auth.service import AuthService
 
-        configured = load_auth_config(settings.auth_config) if settings.auth_config else []
-        return AuthService(KeyTable([*configured, *extra_keys]))
+        return AuthService(settings)
     if name == "collector":
         from services.collector.service import CollectorService
 

@@ -1,7 +1,10 @@
 """The embedded stack: a nats-server and the four services, in this process.
 
-Each service has its own NATS connection and consumers, exactly as when it
-runs alone; only the process is shared.
+Each service has its own NATS user, connection and consumers, exactly as when
+it runs alone; only the process is shared. The stack keeps, in its store, a
+pepper for key hashes and a bootstrap admin key — files only the user can
+read — and starts nats-server with the subject permissions of
+``otv.nats_accounts``. Clients connect without credentials, as clients.
 """
 
 from __future__ import annotations
@@ -9,23 +12,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
 
+from pydantic import SecretStr
+
+from otv import nats_accounts
 from otv.embedded.nats_server import NatsServer
 from otv.embedded.services import SERVICE_NAMES, build_service
 from otv.errors import SystemFailure
-from otv.keys import key_hash, new_key
-from otv.permissions import Role
+from otv.keys import new_key, new_pepper
 from otv.runtime import run_service
 from otv.settings import Settings
-
-if TYPE_CHECKING:
-    from services.auth.keys import KeyRecord
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +36,22 @@ _READY_TIMEOUT_S = 30.0
 _STOP_TIMEOUT_S = 15.0
 
 
+def secret_file(path: Path, make: str) -> Path:
+    """``path``, created readable only by the user and holding ``make`` if it did not exist."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path
+    with os.fdopen(descriptor, "w") as file:
+        file.write(make + "\n")
+    return path
+
+
 class EmbeddedStack:
     def __init__(
         self,
         settings: Settings,
         store_dir: Path | None = None,
-        extra_keys: Sequence[KeyRecord] = (),
         services: Sequence[str] = SERVICE_NAMES,
         port: int | None = None,
     ) -> None:
@@ -46,52 +59,72 @@ class EmbeddedStack:
         self.settings = settings.model_copy(
             update={"allow_client_profiles": True, "allow_repository_profiles": True}
         )
-        self._store_dir = store_dir
-        self._port = port
         self._temporary: Path | None = None
-        self._extra_keys = list(extra_keys)
+        if store_dir is None:
+            self._temporary = store_dir = Path(tempfile.mkdtemp(prefix="otv-stack-"))
+        self.store = store_dir
+        self._port = port
         self._names = list(services)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.server: NatsServer | None = None
-
-    def issue_key(self, key_id: str, name: str, role: Role) -> str:
-        """A new key that this stack's auth will accept while the stack lives."""
-        key = new_key()
-        self.accept_key(key_id, name, role, key)
-        return key
-
-    def accept_key(self, key_id: str, name: str, role: Role, key: str) -> None:
-        """Have this stack's auth accept ``key`` (only its hash is kept)."""
-        from services.auth.keys import KeyRecord
-
-        self._extra_keys.append(KeyRecord(id=key_id, name=name, role=role, hash=key_hash(key)))
+        self.store.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.admin_key_file = secret_file(self.store / "admin.key", new_key())
+        self.pepper_file = secret_file(self.store / "pepper", new_pepper())
 
     @property
     def url(self) -> str:
         assert self.settings.nats_url is not None
         return self.settings.nats_url
 
+    @property
+    def admin_key(self) -> str:
+        return self.admin_key_file.read_text().strip()
+
+    @property
+    def operator_password_file(self) -> Path:
+        """The password of the NATS user ``operator``, who may do anything."""
+        return self.store / "operator.password"
+
+    @property
+    def operator_url(self) -> str:
+        """The NATS URL with the operator's credentials, for inspection and backups."""
+        password = self.operator_password_file.read_text().strip()
+        return self.url.replace("nats://", f"nats://{nats_accounts.OPERATOR}:{password}@", 1)
+
     async def start(self) -> None:
-        if self._store_dir is None:
-            self._temporary = Path(tempfile.mkdtemp(prefix="otv-stack-"))
-        store = self._store_dir or self._temporary
-        assert store is not None
-        self.server = NatsServer(store, self.settings.nats_server_bin, self._port)
+        passwords = {user: secrets.token_urlsafe(24) for user in nats_accounts.PASSWORD_USERS}
+        self.operator_password_file.unlink(missing_ok=True)
+        secret_file(self.operator_password_file, passwords[nats_accounts.OPERATOR])
+        config = self.store / "nats-server.conf"
+        config.write_text(nats_accounts.render(passwords))
+        config.chmod(0o600)
+        self.server = NatsServer(self.store, self.settings.nats_server_bin, self._port, config)
         try:
             url = await self.server.start()
             self.settings = self.settings.model_copy(update={"nats_url": url})
-            await self._start_services()
+            await self._start_services(passwords)
         except BaseException:
             await self.stop()
             raise
 
-    async def _start_services(self) -> None:
+    def service_settings(self, name: str, password: str) -> Settings:
+        return self.settings.model_copy(
+            update={
+                "nats_user": name,
+                "nats_password": SecretStr(password),
+                "pepper_file": self.pepper_file,
+                "bootstrap_admin_key_file": self.admin_key_file,
+            }
+        )
+
+    async def _start_services(self, passwords: dict[str, str]) -> None:
         readiness = []
         for name in self._names:
-            service = build_service(name, self.settings, self._extra_keys)
+            settings = self.service_settings(name, passwords[name])
+            service = build_service(name, settings)
             ready = asyncio.Event()
-            task = asyncio.create_task(run_service(service, self.settings, self._stop, ready))
+            task = asyncio.create_task(run_service(service, settings, self._stop, ready))
             self._tasks.append(task)
             readiness.append((name, ready, task))
         for name, ready, task in readiness:

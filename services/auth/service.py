@@ -1,23 +1,34 @@
-"""auth: the edge. Admits or rejects each requested verification.
+"""auth: the edge. Admits or rejects each requested verification, and answers who may do what.
 
 A ``requested`` event carries the client's key in its Authorization header.
 auth checks the key and its role, then publishes ``authorized`` (the request
 without any credential, plus who made it) or ``rejected`` with the reason —
 and erases the ``requested`` event from the stream, so the stored log never
-keeps a credential.
+keeps a credential. Every decision goes to the audit trail.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from otv.bus import Bus, ConsumerSpec, Delivery
-from otv.bus.consumer import EventConsumer
 from otv.bus.events import follow
-from otv.bus.subjects import Header, Subject, event_id
-from otv.permissions import Permission, Role, allows
+from otv.bus.subjects import KEYS_CHANGED, Header, Subject, event_id
+from otv.errors import UsageError
+from otv.keys import MalformedKey, parse_key, read_pepper
+from otv.permissions import Permission
+from otv.runtime import BackgroundTask, Worker
+from otv.settings import Settings
 from otv.v1 import events_pb2 as pb
-from services.auth.keys import KeyTable, Unauthenticated
+from services.auth.audit import AuditTrail
+from services.auth.authenticate import Authenticator, Denied
+from services.auth.config import ConfiguredKey, load_auth_config
+from services.auth.endpoints import AuthEndpoints
+from services.auth.gate import Gate
+from services.auth.key_admin import KeyAdmin
+from services.auth.store import KEYS_BUCKET, KeyStore
+from services.auth.throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -33,32 +44,57 @@ MAX_TARGETS = 32
 class AuthService:
     name = "auth"
 
-    def __init__(self, keys: KeyTable) -> None:
-        self._keys = keys
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._pepper = read_pepper(
+            settings.pepper.get_secret_value() if settings.pepper else None, settings.pepper_file
+        )
+        self._configured: list[ConfiguredKey] = (
+            load_auth_config(settings.auth_config) if settings.auth_config else []
+        )
+        self._bootstrap = _bootstrap_key(settings)
+        self._throttle = Throttle()
+        self._gate: Gate | None = None
 
-    async def start(self, bus: Bus) -> list[EventConsumer]:
-        if not len(self._keys):
-            log.warning("no API keys are configured: every verification will be rejected")
+    async def start(self, bus: Bus) -> list[Worker]:
+        replicas = self._settings.stream_replicas
+        store = KeyStore(await bus.records(KEYS_BUCKET, replicas))
+        await store.load()
+        audit_stream = bus.audit_stream()
+        await audit_stream.ensure(replicas)
+        audit = AuditTrail(audit_stream, self.name)
+        admin = KeyAdmin(store, self._pepper)
+        for key_id in await admin.seed(self._configured, self._bootstrap):
+            await bus.broadcast(KEYS_CHANGED, key_id.encode())
+        if not store.all():
+            log.warning("no API keys are configured: every request will be refused")
+        gate = Gate(Authenticator(store, self._pepper, self._throttle), audit)
+        self._gate = gate
+        endpoints = AuthEndpoints(bus, gate, admin, audit_stream, self._throttle.delay_s)
+        await bus.serve("otv auth: authorization, API keys, audit", endpoints.all())
         await bus.ensure_consumer(REQUESTS)
 
-        async def handle(delivery: Delivery) -> None:
-            await self._admit(bus, delivery)
+        async def admit(delivery: Delivery) -> None:
+            requested = delivery.event_as(pb.VerificationRequested)
+            await bus.producer.publish(
+                self.decide(requested, delivery.headers.get(Header.AUTHORIZATION))
+            )
+            await bus.erase_event(delivery.stream_sequence)
 
-        return [bus.consumer(REQUESTS, handle, concurrency=16)]
-
-    async def _admit(self, bus: Bus, delivery: Delivery) -> None:
-        requested = delivery.event_as(pb.VerificationRequested)
-        decision = self.decide(requested, delivery.headers.get(Header.AUTHORIZATION))
-        await bus.producer.publish(decision)
-        await bus.erase_event(delivery.stream_sequence)
+        return [
+            bus.consumer(REQUESTS, admit, concurrency=16),
+            BackgroundTask(audit.run),
+            BackgroundTask(store.follow),
+            BackgroundTask(store.keep_usage),
+        ]
 
     def decide(
         self, requested: pb.VerificationRequested, authorization: str | None
     ) -> pb.VerificationAuthorized | pb.VerificationRejected:
+        assert self._gate is not None, "decide() before start()"
         vid = requested.meta.verification_id
 
         def reject(code: str, reason: str) -> pb.VerificationRejected:
-            log.info("rejected verification: %s", reason)
             return pb.VerificationRejected(
                 meta=follow(requested.meta, event_id(vid, "rejected"), self.name),
                 request=requested.request,
@@ -67,22 +103,46 @@ class AuthService:
             )
 
         try:
-            key = self._keys.authenticate(authorization)
-        except Unauthenticated as exc:
-            return reject("401", str(exc))
-        if not allows(key.role, Permission.SUBMIT):
-            needed = Role.RUN.label
-            return reject(
-                "403", f"key {key.id!r} has role {key.role.label}; submitting needs {needed}"
+            decision = self._gate.check(
+                authorization,
+                Permission.SUBMIT,
+                Subject.VERIFICATION_REQUESTED,
+                requested.meta.correlation_id,
             )
+        except Denied as denied:
+            return reject(denied.code, denied.reason)
         if problem := _request_problem(requested.request):
             return reject("400", problem)
-        log.info("authorized verification for key %s", key.id)
+        principal = decision.principal
         return pb.VerificationAuthorized(
             meta=follow(requested.meta, event_id(vid, "authorized"), self.name),
             request=requested.request,
-            principal=pb.Principal(key_id=key.id, key_name=key.name, role=key.role.label),
+            principal=pb.Principal(
+                key_id=principal.key_id, key_name=principal.key_name, role=principal.role
+            ),
         )
+
+
+def _bootstrap_key(settings: Settings) -> str | None:
+    if settings.bootstrap_admin_key is not None:
+        key = settings.bootstrap_admin_key.get_secret_value()
+        source = "OTV_BOOTSTRAP_ADMIN_KEY"
+    elif settings.bootstrap_admin_key_file is not None:
+        key = _read_secret(settings.bootstrap_admin_key_file)
+        source = str(settings.bootstrap_admin_key_file)
+    else:
+        return None
+    try:
+        return parse_key(key).text
+    except MalformedKey as exc:
+        raise UsageError(f"the bootstrap admin key from {source} is not usable: {exc}") from None
+
+
+def _read_secret(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
 
 
 def _request_problem(request: pb.VerificationRequest) -> str:

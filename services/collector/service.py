@@ -6,9 +6,9 @@ import asyncio
 import logging
 
 from otv.bus import Bus, ConsumerSpec, Delivery
-from otv.bus.consumer import EventConsumer
 from otv.bus.events import follow
 from otv.bus.subjects import Subject, event_id
+from otv.runtime import Worker
 from otv.settings import Settings
 from otv.v1 import events_pb2 as pb
 from services.collector.context import CollectedContext, collect
@@ -29,7 +29,7 @@ class CollectorService:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
-    async def start(self, bus: Bus) -> list[EventConsumer]:
+    async def start(self, bus: Bus) -> list[Worker]:
         await bus.ensure_consumer(AUTHORIZED)
 
         async def handle(delivery: Delivery) -> None:

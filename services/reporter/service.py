@@ -15,9 +15,9 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
+from otv.authz import Authorizer
 from otv.bus import Bus, Conflict, ConsumerSpec, Delivery, Objects, Records
 from otv.bus.api import ApiError, ApiRequest, Endpoint
-from otv.bus.consumer import EventConsumer
 from otv.bus.events import follow
 from otv.bus.subjects import (
     EVENTS_WILDCARD,
@@ -28,7 +28,9 @@ from otv.bus.subjects import (
 )
 from otv.errors import SystemFailure
 from otv.outcomes import VERDICT_TO_PB
+from otv.permissions import Permission
 from otv.queries import Phase, ReportQuery, StatusQuery, TargetProgress, VerificationStatus
+from otv.runtime import Worker
 from otv.settings import Settings
 from otv.v1 import events_pb2 as pb
 from services.reporter.markdown import render_markdown
@@ -57,17 +59,21 @@ class ReporterService:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
-    async def start(self, bus: Bus) -> list[EventConsumer]:
+    async def start(self, bus: Bus) -> list[Worker]:
         replicas = self._settings.stream_replicas
         records = await bus.records(VERIFICATIONS_BUCKET, replicas)
         objects = await bus.objects(REPORTS_BUCKET, replicas)
         await bus.ensure_consumer(EVENTS)
+        authorizer = Authorizer(bus)
+        await authorizer.start()
 
         async def status(request: ApiRequest) -> bytes:
+            await authorizer.require(request.headers, Permission.STATUS, ApiSubject.STATUS)
             query = _query(StatusQuery, request)
             return _status(await _load(records, query.verification_id)).model_dump_json().encode()
 
         async def report(request: ApiRequest) -> bytes:
+            await authorizer.require(request.headers, Permission.REPORT, ApiSubject.REPORT)
             query = _query(ReportQuery, request)
             data = await objects.get(report_object(query.verification_id, query.format))
             if data is not None:

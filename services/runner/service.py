@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 
 from otv.bus import Bus, ConsumerSpec, Delivery
-from otv.bus.consumer import EventConsumer
 from otv.bus.events import follow
 from otv.bus.subjects import Subject, event_id
 from otv.outcomes import OUTCOME_TO_PB, SEVERITY_FROM_PB, SEVERITY_TO_PB
 from otv.profiles import ResolvedProfile, select_profiles
+from otv.runtime import Worker
 from otv.scenarios import ChangedFile, ScenarioRegistry, TargetInfo
 from otv.settings import Settings
 from otv.v1 import events_pb2 as pb
@@ -46,7 +46,7 @@ class RunnerService:
         self._registry = registry
         self._jobs = JobRunner(registry, settings.cache_dir, settings.git_timeout_s)
 
-    async def start(self, bus: Bus) -> list[EventConsumer]:
+    async def start(self, bus: Bus) -> list[Worker]:
         await bus.ensure_consumer(CONTEXTS)
         await bus.ensure_consumer(JOBS)
 

@@ -21,9 +21,8 @@ from otv.bus.events import meta
 from otv.bus.subjects import Subject
 from otv.client import VerificationClient
 from otv.embedded import EmbeddedStack
-from otv.keys import key_hash, new_key
+from otv.keys import key_hash, new_key, parse_key
 from otv.outcomes import Verdict
-from otv.permissions import Role
 from otv.queries import Phase
 from otv.settings import Settings
 from otv.telemetry import Telemetry
@@ -44,7 +43,6 @@ def request_for(repo: Path, profiles: str) -> pb.VerificationRequest:
 @pytest.fixture
 async def stack(settings: Settings, tmp_path: Path) -> AsyncIterator[EmbeddedStack]:
     stack = EmbeddedStack(settings, store_dir=tmp_path / "store")
-    stack.issue_key("placeholder", "keeps auth from warning", Role.READ)
     yield stack
     await stack.stop()
 
@@ -53,8 +51,8 @@ async def test_every_event_carries_the_ids_and_the_log_keeps_no_key(
     stack: EmbeddedStack, tmp_path: Path
 ) -> None:
     repo = two_target_repository(tmp_path / "repo")
-    key = stack.issue_key("ci", "CI", Role.RUN)
     await stack.start()
+    key = stack.admin_key
     bus = await Bus.connect(stack.url, Telemetry.for_service("cli"))
     try:
         conclusion = await VerificationClient(bus, key).verify(
@@ -63,7 +61,7 @@ async def test_every_event_carries_the_ids_and_the_log_keeps_no_key(
     finally:
         await bus.close()
     assert (conclusion.phase, conclusion.verdict) == (Phase.COMPLETED, Verdict.WARNED)
-    events = await stored_events(stack.url)
+    events = await stored_events(stack.operator_url)
     subjects = [subject for subject, _, _ in events]
     # requested was erased once auth decided: it carried the key.
     assert Subject.VERIFICATION_REQUESTED not in subjects
@@ -84,8 +82,8 @@ async def test_the_same_request_twice_gives_one_report(
     stack: EmbeddedStack, tmp_path: Path
 ) -> None:
     repo = two_target_repository(tmp_path / "repo")
-    key = stack.issue_key("ci", "CI", Role.RUN)
     await stack.start()
+    key = stack.admin_key
     request = request_for(repo.path, profiles_yaml())
     bus = await Bus.connect(stack.url, Telemetry.for_service("cli"))
     try:
@@ -93,7 +91,7 @@ async def test_the_same_request_twice_gives_one_report(
         await client.submit(request, "dup", "dup")
         await client.submit(request, "dup", "dup")  # same Nats-Msg-Id: dropped by the stream
         # And once more past the stream's de-duplication, as a redelivery after a crash would be.
-        nc = await nats.connect(stack.url)
+        nc = await nats.connect(stack.operator_url)
         again = pb.VerificationRequested(
             meta=meta("dup.requested.again", "dup", "dup", "cli"), request=request
         )
@@ -113,14 +111,14 @@ async def test_the_same_request_twice_gives_one_report(
     finally:
         await bus.close()
     assert report["verdict"] == "warned"
-    events = await stored_events(stack.url)
+    events = await stored_events(stack.operator_url)
     subjects = [subject for subject, _, _ in events]
     assert subjects.count(Subject.VERIFICATION_AUTHORIZED) == 1
     assert subjects.count(Subject.CONTEXT_COLLECTED) == 1
     assert subjects.count(Subject.TARGET_FINISHED) == 2
     assert subjects.count(Subject.VERIFICATION_COMPLETED) == 1
     assert subjects.count(Subject.VERIFICATION_REQUESTED) == 0
-    nc = await nats.connect(stack.url)
+    nc = await nats.connect(stack.operator_url)
     try:
         reports = await nc.jetstream().object_store("otv_reports")
         names = sorted(info.name for info in await reports.list())
@@ -161,13 +159,17 @@ def test_an_unknown_key_is_rejected_with_its_reason_in_status(
             )
             err = capsys.readouterr().err
             vid = err.split()[2]
-            status_code = await asyncio.to_thread(main, ["status", vid, "--server", stack.url])
+            status_code = await asyncio.to_thread(
+                main, ["status", vid, "--server", stack.url, "--api-key", stack.admin_key]
+            )
             return code, err, status_code, capsys.readouterr().out
 
     code, err, status_code, status_out = asyncio.run(run_stack())
     assert code == 2
     assert err.startswith("otv: verification ")
-    assert err.endswith(" rejected (401): unknown API key\n")
+    assert err.endswith(
+        " rejected (401): unknown API key; check the key given with --api-key or OTV_API_KEY\n"
+    )
     assert status_code == 0
     assert ": rejected" in status_out
     assert "reason (401): unknown API key" in status_out
@@ -175,10 +177,11 @@ def test_an_unknown_key_is_rejected_with_its_reason_in_status(
 
 def test_four_service_processes_complete_a_verification(tmp_path: Path, nats_url: str) -> None:
     repo = two_target_repository(tmp_path / "repo")
-    key = new_key()
+    key, pepper = new_key(), "a pepper of thirty-two bytes, ok"
     auth_config = tmp_path / "auth.yaml"
     auth_config.write_text(
-        f"version: 1\nkeys:\n  - {{id: ci, name: CI, role: run, hash: '{key_hash(key)}'}}\n"
+        f"version: 1\nkeys:\n  - {{id: {parse_key(key).id}, name: CI, role: run, "
+        f"hash: '{key_hash(key, pepper.encode())}'}}\n"
     )
     profiles = tmp_path / "profiles.yaml"
     profiles.write_text(profiles_yaml())
@@ -189,6 +192,8 @@ def test_four_service_processes_complete_a_verification(tmp_path: Path, nats_url
         "OTV_CACHE_DIR": str(tmp_path / "cache"),
         "OTV_ALLOW_CLIENT_PROFILES": "true",
         "OTV_LOG_FORMAT": "json",
+        "OTV_PEPPER": pepper,
+        "OTV_API_KEY": key,
     }
     logs = {name: tmp_path / f"{name}.log" for name in ("auth", "collector", "runner", "reporter")}
     processes = {
