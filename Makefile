@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := build/sample
 
-.PHONY: setup run test lint proto proto-check clean
+.PHONY: setup run test lint proto bench clean
 
 setup: $(STAMP)
 
@@ -27,9 +27,13 @@ test: setup
 	$(BIN)/python -m pytest -q -n auto
 
 lint: setup
-	$(BIN)/ruff check otv services tests
-	$(BIN)/ruff format --check otv services tests
+	$(BIN)/ruff check otv services tests bench
+	$(BIN)/ruff format --check otv services tests bench
 	$(BIN)/mypy
+
+## bench: run the benchmarks; each prints its figures and writes bench/results/
+bench: setup
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 ## proto: regenerate the committed Python code and stubs from proto/
 proto: setup

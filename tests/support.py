@@ -120,7 +120,9 @@ async def stored_events(
     try:
         js = nc.jetstream()
         info = await js.stream_info("OTV_EVENTS")
-        found = []
+        found: list[tuple[str, dict[str, str], bytes]] = []
+        if info.state.messages == 0:
+            return found
         for sequence in range(info.state.first_seq, info.state.last_seq + 1):
             try:
                 msg = await js.get_msg("OTV_EVENTS", sequence)

@@ -64,7 +64,9 @@ class AuditStream:
     async def entries(self) -> tuple[int, list[AuditEntry]]:
         """The first sequence the stream still holds, and every entry it holds."""
         info = await self._js.stream_info(AUDIT_STREAM)
-        found = []
+        found: list[AuditEntry] = []
+        if info.state.messages == 0:
+            return info.state.last_seq + 1, found
         for sequence in range(info.state.first_seq, info.state.last_seq + 1):
             try:
                 message = await self._js.get_msg(AUDIT_STREAM, sequence)

@@ -91,6 +91,10 @@ class Objects:
     async def put(self, name: str, data: bytes) -> None:
         await self._store.put(name, data)
 
+    async def delete(self, name: str) -> None:
+        with contextlib.suppress(ObjectNotFoundError, ObjectDeletedError, NotFoundError):
+            await self._store.delete(name)
+
     async def get(self, name: str) -> bytes | None:
         try:
             result = await self._store.get(name)

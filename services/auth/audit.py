@@ -21,13 +21,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from otv.auth_messages import AuditCheck
 from otv.bus import Conflict
 from otv.bus.audit_stream import AuditEntry, AuditStream
-from otv.errors import OtvError
 from services.auth.store import utc_now
 
 log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 _QUEUE_CAPACITY = 100_000
+# Records appended in one pipelined round.
+_BATCH = 256
 
 
 class AuditFields(BaseModel):
@@ -150,30 +151,50 @@ class AuditTrail:
         position = (last.sequence, _hash_of(last)) if last else (0, GENESIS)
         while True:
             try:
-                fields = await asyncio.wait_for(self._queue.get(), 0.5)
+                first = await asyncio.wait_for(self._queue.get(), 0.5)
             except TimeoutError:
                 if stop.is_set():
                     return
                 continue
-            position = await self._append(fields, position)
-            self._queue.task_done()
+            batch = [first]
+            while len(batch) < _BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            position = await self._append(batch, position)
+            for _ in batch:
+                self._queue.task_done()
 
-    async def _append(self, fields: AuditFields, position: tuple[int, str]) -> tuple[int, str]:
+    async def _append(self, batch: list[AuditFields], position: tuple[int, str]) -> tuple[int, str]:
+        """Append ``batch`` in order, pipelined: each record names the sequence it follows."""
+        pending = batch
         for _ in range(100):
             sequence, prev = position
-            record = seal(fields, prev)
-            try:
-                written = await self._stream.append(record.model_dump_json().encode(), sequence)
-            except Conflict:
-                # Another replica appended: chain onto what is at the end now.
-                last = await self._stream.last()
-                position = (last.sequence, _hash_of(last)) if last else (0, GENESIS)
-                continue
-            except OtvError as exc:
-                log.error("could not write an audit record: %s", exc)
+            sealed = []
+            for fields in pending:
+                sealed.append(seal(fields, prev))
+                prev = sealed[-1].hash
+            results = await asyncio.gather(
+                *(
+                    self._stream.append(record.model_dump_json().encode(), sequence + offset)
+                    for offset, record in enumerate(sealed)
+                ),
+                return_exceptions=True,
+            )
+            written = next(
+                (i for i, result in enumerate(results) if not isinstance(result, int)), len(results)
+            )
+            if written:
+                position = (sequence + written, sealed[written - 1].hash)
+            pending = pending[written:]
+            if not pending:
                 return position
-            return written, record.hash
-        log.error("could not write an audit record: the log kept moving")
+            failure = results[written]
+            if not isinstance(failure, Conflict):
+                log.error("could not write %d audit records: %s", len(pending), failure)
+                return position
+            # Another replica appended: chain what is left onto what is at the end now.
+            last = await self._stream.last()
+            position = (last.sequence, _hash_of(last)) if last else (0, GENESIS)
+        log.error("could not write %d audit records: the log kept moving", len(pending))
         return position
 
     async def flushed(self) -> None:

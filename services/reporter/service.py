@@ -1,16 +1,22 @@
 """reporter: folds every event into its verification's state, decides, reports.
 
 State lives in a KV bucket, so any replica can answer any query. A fold is
-saved with the revision it read; if another replica wrote first, the event is
-folded again into the newer state. When the last target finishes, the reports
-are stored first, ``completed`` is published next, and the state is saved
-last: a crash anywhere in between redoes the same steps with the same names
-and the same event id, so a verification still gets one report.
+saved with the revision it read; if another handler wrote first, the event is
+folded again into the newer state.
+
+When the last target finishes, several handlers may decide at once (events
+are handled concurrently, by several replicas). Each stores its reports under
+names of its own; the state saved with compare-and-set records which names
+count, and a handler that loses deletes its copies. Only then is
+``completed`` published — again whenever the deciding event is redelivered,
+which the stream's de-duplication absorbs. So a verification gets one report
+and one ``completed``, whatever crashes in between.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import TypeVar
 
 from pydantic import ValidationError
@@ -49,10 +55,6 @@ _SAVE_ATTEMPTS = 20
 REPORT_FILES = {"json": "report.json", "markdown": "report.md"}
 
 
-def report_object(verification_id: str, fmt: str) -> str:
-    return f"{verification_id}/{REPORT_FILES[fmt]}"
-
-
 class ReporterService:
     name = "reporter"
 
@@ -75,10 +77,11 @@ class ReporterService:
         async def report(request: ApiRequest) -> bytes:
             await authorizer.require(request.headers, Permission.REPORT, ApiSubject.REPORT)
             query = _query(ReportQuery, request)
-            data = await objects.get(report_object(query.verification_id, query.format))
+            state = await _load(records, query.verification_id)
+            name = state.reports.get(query.format)
+            data = await objects.get(name) if name else None
             if data is not None:
                 return data
-            state = await _load(records, query.verification_id)
             raise ApiError(
                 "404",
                 f"verification {query.verification_id} has no report "
@@ -106,22 +109,29 @@ class ReporterService:
             record = await records.get(key)
             before = VerificationState.model_validate_json(record.value) if record else None
             state = fold(before, delivery.event)
+            if state == before:
+                if state.phase is Phase.COMPLETED:
+                    # Redelivered after a crash, perhaps before completed went out.
+                    await bus.producer.publish(self._completed_event(delivery, state))
+                return
+            stored: dict[str, str] = {}
             if ready_to_complete(state):
                 state = completed(state)
-                await _store_reports(objects, state)
-                await bus.producer.publish(self._completed_event(delivery, state))
-                log.info("verification completed: %s", state.verdict)
-            elif state.phase is Phase.ERRORED and (before is None or not before.phase.terminal):
-                await _store_reports(objects, state)
-            if state == before:
-                return
+            if state.phase.terminal and state.phase is not Phase.REJECTED and not state.reports:
+                stored = await _store_reports(objects, state)
+                state.reports = stored
             try:
                 await records.save(
                     key, state.model_dump_json().encode(), record.revision if record else 0
                 )
-                return
             except Conflict:
-                continue  # another replica wrote first: fold into its state
+                for name in stored.values():
+                    await objects.delete(name)  # another handler's reports count
+                continue
+            if state.phase is Phase.COMPLETED and stored:
+                await bus.producer.publish(self._completed_event(delivery, state))
+                log.info("verification completed: %s", state.verdict)
+            return
         raise SystemFailure(f"state of {key} kept changing under {_SAVE_ATTEMPTS} attempts")
 
     def _completed_event(
@@ -136,16 +146,20 @@ class ReporterService:
                 self.name,
             ),
             verdict=VERDICT_TO_PB[state.verdict],
-            reports={fmt: report_object(vid, fmt) for fmt in REPORT_FILES},
+            reports=state.reports,
         )
 
 
-async def _store_reports(objects: Objects, state: VerificationState) -> None:
+async def _store_reports(objects: Objects, state: VerificationState) -> dict[str, str]:
+    """Store the reports under names no other handler uses; their names by format."""
     report = build_report(state)
-    await objects.put(report_object(state.verification_id, "json"), report.to_json().encode())
-    await objects.put(
-        report_object(state.verification_id, "markdown"), render_markdown(report).encode()
-    )
+    rendered = {"json": report.to_json(), "markdown": render_markdown(report)}
+    names = {}
+    writer = uuid.uuid4().hex[:12]
+    for fmt, text in rendered.items():
+        names[fmt] = f"{state.verification_id}/{writer}/{REPORT_FILES[fmt]}"
+        await objects.put(names[fmt], text.encode())
+    return names
 
 
 QueryT = TypeVar("QueryT", StatusQuery, ReportQuery)

@@ -65,6 +65,8 @@ class VerificationState(BaseModel):
     started_at: str = ""
     finished_at: str = ""
     updated_at: str = ""
+    # The stored reports, by format: object names in the reports store.
+    reports: dict[str, str] = Field(default_factory=dict)
     applied: list[str] = Field(default_factory=list)
 
     def advance(self, phase: Phase) -> None:

@@ -148,3 +148,68 @@ def test_a_restarted_otv_up_keeps_its_admin_key(tmp_path: Path) -> None:
     finally:
         again.send_signal(signal.SIGINT)
         assert again.wait(timeout=30) == 0
+
+
+def test_otv_keys_against_otv_up(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "OTV_LOG_FORMAT": "json"}
+    process, printed = start_up(env)
+    admin = Path(printed["admin key"].split(" ")[0]).read_text().strip()
+    url = printed["NATS URL"]
+
+    def otv(*argv: str, key: str = admin) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "otv", *argv, "--server", url],
+            env={**env, "OTV_API_KEY": key},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    try:
+        created = otv(
+            "keys", "create", "--name", "CI pipeline", "--role", "run", "--expires", "30d", "--json"
+        )
+        assert created.returncode == 0, created.stderr
+        ci = json.loads(created.stdout)
+        assert (ci["info"]["role"], ci["info"]["state"]) == ("run", "active")
+        assert ci["info"]["expires_at"] is not None
+
+        listed = json.loads(otv("keys", "list", "--json").stdout)["keys"]
+        assert {k["name"]: k["state"] for k in listed} == {
+            "bootstrap admin key": "active",
+            "CI pipeline": "active",
+        }
+        assert ci["key"] not in json.dumps(listed)
+
+        table = otv("keys", "list")
+        assert "CI pipeline" in table.stdout
+        assert ci["info"]["id"] in table.stdout
+
+        refused = otv("keys", "list", key=ci["key"])
+        assert refused.returncode == 2
+        assert refused.stderr == (
+            f"otv: error: key {ci['info']['id']} has role run; manage-keys needs admin "
+            "(ask an admin for a key with that role)\n"
+        )
+
+        rotated = otv("keys", "rotate", ci["info"]["id"], "--grace", "1h")
+        assert rotated.returncode == 0, rotated.stderr
+        lines = rotated.stdout.splitlines()
+        assert f"replaces {ci['info']['id']}" in lines[0]
+        new_key = lines[-1]
+        assert new_key.startswith("otv_")
+        assert otv("audit", "verify", key=ci["key"]).returncode == 2  # still valid, but not admin
+
+        revoked = otv("keys", "revoke", ci["info"]["id"])
+        assert revoked.stdout == f"key {ci['info']['id']} (CI pipeline) is revoked\n"
+        after = otv("status", "nothing", key=ci["key"])
+        assert after.returncode == 2
+        assert f"revoked API key {ci['info']['id']}" in after.stderr
+
+        verified = otv("audit", "verify")
+        assert verified.returncode == 0, verified.stderr
+        assert verified.stdout.startswith("audit trail intact: ")
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
