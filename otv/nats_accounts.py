@@ -19,6 +19,8 @@ from typing import Final
 
 from otv.bus.audit_stream import AUDIT_STREAM
 from otv.bus.subjects import (
+    CONTEXT_CACHE_BUCKET,
+    CONTEXT_OBJECTS_BUCKET,
     EVENTS_STREAM,
     KEYS_CHANGED,
     REPORTS_BUCKET,
@@ -97,14 +99,26 @@ _PUBLISHES: Final[dict[str, list[str]]] = {
         "otv.v1.audit.>",
         KEYS_CHANGED,
     ],
-    "collector": [Subject.CONTEXT_COLLECTED],
-    "runner": [Subject.TARGET_JOB, Subject.SCENARIO_FINISHED, Subject.TARGET_FINISHED],
+    "collector": [
+        Subject.CONTEXT_COLLECTED,
+        *_stream(f"KV_{CONTEXT_CACHE_BUCKET}"),
+        f"$KV.{CONTEXT_CACHE_BUCKET}.>",
+        *_stream(f"OBJ_{CONTEXT_OBJECTS_BUCKET}"),
+        f"$O.{CONTEXT_OBJECTS_BUCKET}.>",
+    ],
+    "runner": [
+        Subject.TARGET_JOB,
+        Subject.SCENARIO_FINISHED,
+        Subject.TARGET_FINISHED,
+        *_stream(f"OBJ_{CONTEXT_OBJECTS_BUCKET}"),  # to read context details
+    ],
     "reporter": [
         Subject.VERIFICATION_COMPLETED,
         *_stream(f"KV_{VERIFICATIONS_BUCKET}"),
         f"$KV.{VERIFICATIONS_BUCKET}.>",
         *_stream(f"OBJ_{REPORTS_BUCKET}"),
         f"$O.{REPORTS_BUCKET}.>",
+        *_stream(f"OBJ_{CONTEXT_OBJECTS_BUCKET}"),  # to read context details
         ApiSubject.AUTHORIZE,
     ],
 }

@@ -37,12 +37,92 @@ class MergeReport(_Model):
     tree: str
 
 
+class DependencyReport(_Model):
+    ecosystem: str
+    name: str
+    version: str = ""
+    specifier: str = ""
+    source: str = ""
+    direct: bool = True
+
+
+class DriftReport(_Model):
+    ecosystem: str
+    name: str
+    change: Literal["added", "removed", "changed"]
+    head_version: str = ""
+    target_version: str = ""
+    direction: str = ""
+
+
+class ConfigFileReport(_Model):
+    path: str
+    format: str
+    valid: bool
+    sha256: str
+    error: str = ""
+    line: int = 0
+    column: int = 0
+    schema_: str = Field(default="", alias="schema")
+    schema_errors: list[str] = Field(default_factory=list)
+
+
+class ProbeReport(_Model):
+    id: str
+    type: str
+    target: str
+    ok: bool
+    latency_ms: float
+    detail: str = ""
+    error: str = ""
+
+
+class FindingReport(_Model):
+    path: str
+    kind: str
+    message: str
+
+
+class ChangedFileReport(_Model):
+    path: str
+    status: str
+    old_path: str = ""
+
+
+class TargetContextReport(_Model):
+    """Why this target may behave differently: its history, dependencies, configuration, probes."""
+
+    ahead: int = 0
+    behind: int = 0
+    changed_files: list[ChangedFileReport] = Field(default_factory=list)
+    changed_files_total: int = 0
+    dependencies: list[DependencyReport] = Field(default_factory=list)
+    drift: list[DriftReport] = Field(default_factory=list)
+    config_files: list[ConfigFileReport] = Field(default_factory=list)
+    probes: list[ProbeReport] = Field(default_factory=list)
+    findings: list[FindingReport] = Field(default_factory=list)
+
+
+class EnvironmentReport(_Model):
+    os: str = ""
+    variables: dict[str, str] = Field(default_factory=dict)
+    variable_names: list[str] = Field(default_factory=list)
+    tools: dict[str, str] = Field(default_factory=dict)
+
+
+class VerificationContextReport(_Model):
+    environment: EnvironmentReport = Field(default_factory=EnvironmentReport)
+    head_dependencies: list[DependencyReport] = Field(default_factory=list)
+    findings: list[FindingReport] = Field(default_factory=list)
+
+
 class TargetReport(_Model):
     name: str
     sha: str
     verdict: Verdict
     merge: MergeReport
     scenarios: list[ScenarioReport]
+    context: TargetContextReport | None = None
 
 
 class HeadReport(_Model):
@@ -69,6 +149,7 @@ class Report(_Model):
     started_at: str
     finished_at: str
     error: ErrorReport | None = None
+    context: VerificationContextReport | None = None
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=2) + "\n"

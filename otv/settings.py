@@ -66,6 +66,25 @@ class Settings(BaseModel):
     event_max_age_s: float = Field(default=7 * 24 * 3600, gt=0, description="event retention")
     runner_jobs: int = Field(default=2, ge=1, le=64, description="target jobs per runner")
     git_timeout_s: float = Field(default=120, gt=0, description="timeout of one git command")
+    git_token: SecretStr | None = Field(default=None, description="token for HTTPS repositories")
+    git_token_file: Path | None = Field(default=None, description="file holding that token")
+    git_token_user: str = Field(default="x-access-token", description="user name sent with it")
+    git_credentials_file: Path | None = Field(
+        default=None, description="git credential-store file, for several hosts"
+    )
+    git_ssh_key_file: Path | None = Field(default=None, description="SSH key for ssh:// URLs")
+    git_known_hosts_file: Path | None = Field(default=None, description="SSH known_hosts")
+    git_ssh_command: str = Field(default="ssh", description="the ssh program git runs")
+    kubeconfig: Path | None = Field(default=None, description="kubeconfig for Kubernetes probes")
+    context_file_max_bytes: int = Field(
+        default=1024 * 1024, gt=0, description="larger files are not read for the context"
+    )
+    context_inline_max_bytes: int = Field(
+        default=64 * 1024, gt=0, description="larger context details go to the object store"
+    )
+    context_cache_ttl_s: float = Field(
+        default=24 * 3600, gt=0, description="how long a collected context is reused"
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -140,8 +140,8 @@ class Bus:
     async def ensure_consumer(self, spec: ConsumerSpec) -> None:
         await ensure_consumer(self._js, spec)
 
-    async def records(self, bucket: str, replicas: int) -> Records:
-        return Records(await ensure_key_value(self._js, bucket, replicas))
+    async def records(self, bucket: str, replicas: int, ttl_s: float | None = None) -> Records:
+        return Records(await ensure_key_value(self._js, bucket, replicas, ttl_s))
 
     async def objects(self, bucket: str, replicas: int) -> Objects:
         return Objects(await ensure_object_store(self._js, bucket, replicas))

@@ -76,6 +76,10 @@ class Records:
             with contextlib.suppress(NatsError):
                 await watcher.stop()  # type: ignore[no-untyped-call]
 
+    async def put(self, key: str, value: bytes) -> int:
+        """Write ``value`` whatever is there (for caches, where the last writer may win)."""
+        return await self._kv.put(key, value)
+
     async def save(self, key: str, value: bytes, revision: int) -> int:
         """Write ``value`` if the record is still at ``revision`` (0: if it does not exist)."""
         try:

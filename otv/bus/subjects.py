@@ -17,6 +17,10 @@ EVENTS_STREAM: Final = "OTV_EVENTS"
 EVENTS_WILDCARD: Final = "otv.v1.evt.>"
 VERIFICATIONS_BUCKET: Final = "otv_verifications"
 REPORTS_BUCKET: Final = "otv_reports"
+# Collected contexts, reused for the same repository, head, target and profile.
+CONTEXT_CACHE_BUCKET: Final = "otv_context_cache"
+# Context details too large for an event.
+CONTEXT_OBJECTS_BUCKET: Final = "otv_context_details"
 
 
 class Subject(StrEnum):

@@ -7,6 +7,7 @@ throw-away key, verifies, and stops it.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -18,8 +19,10 @@ from otv.bus.events import check_id, new_verification_id
 from otv.cli.output import conclusion_line, console, print_report
 from otv.client import FIRST_CONNECT_S, Conclusion, VerificationClient
 from otv.embedded import EmbeddedStack
+from otv.environment import snapshot, tool_versions
 from otv.errors import RepositoryError, UsageError
 from otv.git import RepositorySource
+from otv.git.source import is_remote
 from otv.outcomes import Verdict
 from otv.profiles import ProfilesFile, read_document
 from otv.queries import Phase
@@ -63,6 +66,13 @@ EXIT_CODES = {Verdict.PASSED: 0, Verdict.WARNED: 0, Verdict.FAILED: 1, Verdict.E
 )
 @click.option("--api-key", metavar="KEY", help="API key for --server ($OTV_API_KEY).")
 @click.option("--correlation-id", metavar="ID", help="Ties this verification to a CI run.")
+@click.option(
+    "--env",
+    "env_allowed",
+    multiple=True,
+    metavar="NAME",
+    help="Also send this variable's value (redacted if it looks secret); repeatable.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report JSON, and nothing else.")
 @click.option(
     "--out",
@@ -87,6 +97,7 @@ def verify(
     server: str | None,
     api_key: str | None,
     correlation_id: str | None,
+    env_allowed: tuple[str, ...],
     as_json: bool,
     out_dir: Path | None,
     timeout_s: float,
@@ -112,7 +123,9 @@ def verify(
         targets=list(targets),
         profile=profile,
         client=f"otv-cli/{__version__}",
+        environment=snapshot(os.environ, env_allowed),
     )
+    request.environment.tools.update(asyncio.run(tool_versions()))
     if profiles_file is not None:
         document = read_document(profiles_file)
         profiles = ProfilesFile.parse(document, str(profiles_file))
@@ -128,12 +141,10 @@ def verify(
 
 def _repository(repo: str, embedded: bool, timeout_s: float) -> str:
     """The repository as the services will see it: an absolute path, or a URL as given."""
-    if "://" in repo and not repo.startswith("file://"):
-        if embedded:
-            raise UsageError(f"the embedded stack verifies local repositories only: {repo}")
-        return repo
+    if is_remote(repo):
+        return repo  # the collector reaches it with otv's git credentials
     try:
-        return str(RepositorySource.locate(repo, timeout_s).path)
+        return RepositorySource.locate(repo, timeout_s).url
     except RepositoryError as exc:
         raise UsageError(exc.message) from None
 

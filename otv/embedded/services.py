@@ -19,9 +19,10 @@ def build_service(name: str, settings: Settings) -> Service:
 
         return AuthService(settings)
     if name == "collector":
+        from otv.scenarios import ScenarioRegistry
         from services.collector.service import CollectorService
 
-        return CollectorService(settings)
+        return CollectorService(settings, ScenarioRegistry.from_entry_points())
     if name == "runner":
         from otv.scenarios import ScenarioRegistry
         from services.runner.service import RunnerService

@@ -21,6 +21,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from otv.globs import compile_glob
+
 SCENARIO_ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 PROFILE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 
@@ -42,11 +44,95 @@ class ScenarioEntry(BaseModel):
         return dict(self.model_extra or {})
 
 
+class _Probe(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=SCENARIO_ID)
+    timeout: float = Field(default=5.0, gt=0, le=120, description="seconds")
+
+
+class TcpProbe(_Probe):
+    """A TCP connection can be opened."""
+
+    type: Literal["tcp"]
+    host: str = Field(min_length=1)
+    port: int = Field(ge=1, le=65535)
+
+
+class HttpProbe(_Probe):
+    """An HTTP(S) request gets an expected status."""
+
+    type: Literal["http"]
+    url: str = Field(pattern=r"^https?://")
+    method: Literal["GET", "HEAD"] = "GET"
+    # Statuses that pass; empty: any 2xx or 3xx.
+    expect_status: list[int] = Field(default_factory=list)
+
+
+class DnsProbe(_Probe):
+    """A name resolves."""
+
+    type: Literal["dns"]
+    name: str = Field(min_length=1)
+
+
+class KubernetesProbe(_Probe):
+    """A Kubernetes object exists, read through the API with the collector's kubeconfig."""
+
+    type: Literal["kubernetes"]
+    kind: Literal["Deployment", "ConfigMap", "CustomResourceDefinition"]
+    name: str = Field(min_length=1)
+    namespace: str = "default"
+    # Deployment: at least this many ready replicas (default: all it wants).
+    min_ready_replicas: int | None = Field(default=None, ge=0)
+    # ConfigMap: keys it must have.
+    keys: list[str] = Field(default_factory=list)
+
+
+Probe = Annotated[TcpProbe | HttpProbe | DnsProbe | KubernetesProbe, Field(discriminator="type")]
+
+
+class ContextSpec(BaseModel):
+    """What the collector gathers beyond the merges. ``{target}`` in a probe's
+    fields is replaced by each target's name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Globs of configuration files to parse; unset: the default set.
+    config_files: list[str] | None = None
+    # JSON Schemas (paths in the repository) that files matching a glob must pass.
+    schemas: dict[str, str] = Field(default_factory=dict)
+    probes: list[Probe] = Field(default_factory=list)
+
+    @field_validator("config_files")
+    @classmethod
+    def _valid_globs(cls, globs: list[str] | None) -> list[str] | None:
+        for pattern in globs or []:
+            compile_glob(pattern)
+        return globs
+
+    @field_validator("schemas")
+    @classmethod
+    def _valid_schema_globs(cls, schemas: dict[str, str]) -> dict[str, str]:
+        for pattern in schemas:
+            compile_glob(pattern)
+        return schemas
+
+    @field_validator("probes")
+    @classmethod
+    def _unique_probe_ids(cls, probes: list[Probe]) -> list[Probe]:
+        ids = [probe.id for probe in probes]
+        if duplicate := next((i for i in ids if ids.count(i) > 1), None):
+            raise ValueError(f"probe id {duplicate!r} is used twice")
+        return probes
+
+
 class ProfileEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     description: str = ""
     extends: str | None = None
+    context: ContextSpec | None = None
     scenarios: list[ScenarioEntry] = Field(default_factory=list)
 
     @field_validator("scenarios")

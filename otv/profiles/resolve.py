@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -12,7 +12,7 @@ from pydantic_core import ErrorDetails
 
 from otv.errors import ProfileError
 from otv.outcomes import Severity
-from otv.profiles.model import ProfilesDocument, ScenarioEntry
+from otv.profiles.model import ContextSpec, ProfilesDocument, ScenarioEntry
 from otv.profiles.yaml_source import YamlSource
 from otv.scenarios import ScenarioRegistry
 
@@ -37,6 +37,7 @@ class ResolvedProfile:
     name: str
     source: str
     scenarios: tuple[ResolvedScenario, ...]
+    context: ContextSpec = field(default_factory=ContextSpec)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,11 @@ class ProfilesFile:
         scenarios = tuple(
             self._resolve_scenario(scenario, path, registry) for scenario, path in merged.values()
         )
-        return ResolvedProfile(name=name, source=self.name, scenarios=scenarios)
+        context = ContextSpec()
+        for profile_name in reversed(self._lineage(name)):
+            if (own := self.document.profiles[profile_name].context) is not None:
+                context = _extend_context(context, own)
+        return ResolvedProfile(name=name, source=self.name, scenarios=scenarios, context=context)
 
     def _lineage(self, name: str) -> list[str]:
         """``name``, then what it extends, and so on up."""
@@ -112,6 +117,17 @@ class ProfilesFile:
             config=config.model_dump(mode="json"),
             where=self.source.where(path),
         )
+
+
+def _extend_context(inherited: ContextSpec, own: ContextSpec) -> ContextSpec:
+    """``own`` over ``inherited``: its globs if it has any, schemas merged, probes by id."""
+    probes = {probe.id: probe for probe in inherited.probes}
+    probes.update({probe.id: probe for probe in own.probes})
+    return ContextSpec(
+        config_files=own.config_files if own.config_files is not None else inherited.config_files,
+        schemas={**inherited.schemas, **own.schemas},
+        probes=list(probes.values()),
+    )
 
 
 def _located(

@@ -71,7 +71,7 @@ class EventMeta(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., verification_id: _Optional[str] = ..., correlation_id: _Optional[str] = ..., producer: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., schema_version: _Optional[int] = ...) -> None: ...
 
 class VerificationRequest(_message.Message):
-    __slots__ = ("repository", "head", "targets", "profile", "profiles_document", "profiles_document_name", "client")
+    __slots__ = ("repository", "head", "targets", "profile", "profiles_document", "profiles_document_name", "client", "environment")
     REPOSITORY_FIELD_NUMBER: _ClassVar[int]
     HEAD_FIELD_NUMBER: _ClassVar[int]
     TARGETS_FIELD_NUMBER: _ClassVar[int]
@@ -79,6 +79,7 @@ class VerificationRequest(_message.Message):
     PROFILES_DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     PROFILES_DOCUMENT_NAME_FIELD_NUMBER: _ClassVar[int]
     CLIENT_FIELD_NUMBER: _ClassVar[int]
+    ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
     repository: str
     head: str
     targets: _containers.RepeatedScalarFieldContainer[str]
@@ -86,7 +87,34 @@ class VerificationRequest(_message.Message):
     profiles_document: bytes
     profiles_document_name: str
     client: str
-    def __init__(self, repository: _Optional[str] = ..., head: _Optional[str] = ..., targets: _Optional[_Iterable[str]] = ..., profile: _Optional[str] = ..., profiles_document: _Optional[bytes] = ..., profiles_document_name: _Optional[str] = ..., client: _Optional[str] = ...) -> None: ...
+    environment: ClientEnvironment
+    def __init__(self, repository: _Optional[str] = ..., head: _Optional[str] = ..., targets: _Optional[_Iterable[str]] = ..., profile: _Optional[str] = ..., profiles_document: _Optional[bytes] = ..., profiles_document_name: _Optional[str] = ..., client: _Optional[str] = ..., environment: _Optional[_Union[ClientEnvironment, _Mapping]] = ...) -> None: ...
+
+class ClientEnvironment(_message.Message):
+    __slots__ = ("variable_names", "variables", "tools", "os")
+    class VariablesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class ToolsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    VARIABLE_NAMES_FIELD_NUMBER: _ClassVar[int]
+    VARIABLES_FIELD_NUMBER: _ClassVar[int]
+    TOOLS_FIELD_NUMBER: _ClassVar[int]
+    OS_FIELD_NUMBER: _ClassVar[int]
+    variable_names: _containers.RepeatedScalarFieldContainer[str]
+    variables: _containers.ScalarMap[str, str]
+    tools: _containers.ScalarMap[str, str]
+    os: str
+    def __init__(self, variable_names: _Optional[_Iterable[str]] = ..., variables: _Optional[_Mapping[str, str]] = ..., tools: _Optional[_Mapping[str, str]] = ..., os: _Optional[str] = ...) -> None: ...
 
 class VerificationRequested(_message.Message):
     __slots__ = ("meta", "request")
@@ -147,7 +175,7 @@ class ChangedFile(_message.Message):
     def __init__(self, path: _Optional[str] = ..., status: _Optional[str] = ..., old_path: _Optional[str] = ...) -> None: ...
 
 class TargetContext(_message.Message):
-    __slots__ = ("name", "sha", "merge_base", "mergeable", "conflicts", "tree", "changed_files")
+    __slots__ = ("name", "sha", "merge_base", "mergeable", "conflicts", "tree", "changed_files", "ahead", "behind")
     NAME_FIELD_NUMBER: _ClassVar[int]
     SHA_FIELD_NUMBER: _ClassVar[int]
     MERGE_BASE_FIELD_NUMBER: _ClassVar[int]
@@ -155,6 +183,8 @@ class TargetContext(_message.Message):
     CONFLICTS_FIELD_NUMBER: _ClassVar[int]
     TREE_FIELD_NUMBER: _ClassVar[int]
     CHANGED_FILES_FIELD_NUMBER: _ClassVar[int]
+    AHEAD_FIELD_NUMBER: _ClassVar[int]
+    BEHIND_FIELD_NUMBER: _ClassVar[int]
     name: str
     sha: str
     merge_base: str
@@ -162,21 +192,167 @@ class TargetContext(_message.Message):
     conflicts: _containers.RepeatedScalarFieldContainer[str]
     tree: str
     changed_files: _containers.RepeatedCompositeFieldContainer[ChangedFile]
-    def __init__(self, name: _Optional[str] = ..., sha: _Optional[str] = ..., merge_base: _Optional[str] = ..., mergeable: _Optional[bool] = ..., conflicts: _Optional[_Iterable[str]] = ..., tree: _Optional[str] = ..., changed_files: _Optional[_Iterable[_Union[ChangedFile, _Mapping]]] = ...) -> None: ...
+    ahead: int
+    behind: int
+    def __init__(self, name: _Optional[str] = ..., sha: _Optional[str] = ..., merge_base: _Optional[str] = ..., mergeable: _Optional[bool] = ..., conflicts: _Optional[_Iterable[str]] = ..., tree: _Optional[str] = ..., changed_files: _Optional[_Iterable[_Union[ChangedFile, _Mapping]]] = ..., ahead: _Optional[int] = ..., behind: _Optional[int] = ...) -> None: ...
+
+class Dependency(_message.Message):
+    __slots__ = ("ecosystem", "name", "version", "specifier", "source", "direct")
+    ECOSYSTEM_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    SPECIFIER_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    DIRECT_FIELD_NUMBER: _ClassVar[int]
+    ecosystem: str
+    name: str
+    version: str
+    specifier: str
+    source: str
+    direct: bool
+    def __init__(self, ecosystem: _Optional[str] = ..., name: _Optional[str] = ..., version: _Optional[str] = ..., specifier: _Optional[str] = ..., source: _Optional[str] = ..., direct: _Optional[bool] = ...) -> None: ...
+
+class DependencyChange(_message.Message):
+    __slots__ = ("ecosystem", "name", "change", "head_version", "target_version", "direction")
+    ECOSYSTEM_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    HEAD_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TARGET_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    ecosystem: str
+    name: str
+    change: str
+    head_version: str
+    target_version: str
+    direction: str
+    def __init__(self, ecosystem: _Optional[str] = ..., name: _Optional[str] = ..., change: _Optional[str] = ..., head_version: _Optional[str] = ..., target_version: _Optional[str] = ..., direction: _Optional[str] = ...) -> None: ...
+
+class ConfigFile(_message.Message):
+    __slots__ = ("path", "format", "valid", "sha256", "error", "line", "column", "schema", "schema_errors")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    COLUMN_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_ERRORS_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    format: str
+    valid: bool
+    sha256: str
+    error: str
+    line: int
+    column: int
+    schema: str
+    schema_errors: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, path: _Optional[str] = ..., format: _Optional[str] = ..., valid: _Optional[bool] = ..., sha256: _Optional[str] = ..., error: _Optional[str] = ..., line: _Optional[int] = ..., column: _Optional[int] = ..., schema: _Optional[str] = ..., schema_errors: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ProbeResult(_message.Message):
+    __slots__ = ("id", "type", "target", "ok", "latency_ms", "detail", "error")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    OK_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    type: str
+    target: str
+    ok: bool
+    latency_ms: float
+    detail: str
+    error: str
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., target: _Optional[str] = ..., ok: _Optional[bool] = ..., latency_ms: _Optional[float] = ..., detail: _Optional[str] = ..., error: _Optional[str] = ...) -> None: ...
+
+class Finding(_message.Message):
+    __slots__ = ("path", "kind", "message")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    kind: str
+    message: str
+    def __init__(self, path: _Optional[str] = ..., kind: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class TargetDetails(_message.Message):
+    __slots__ = ("name", "dependencies", "drift", "config_files", "probes", "findings")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DEPENDENCIES_FIELD_NUMBER: _ClassVar[int]
+    DRIFT_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_FILES_FIELD_NUMBER: _ClassVar[int]
+    PROBES_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    dependencies: _containers.RepeatedCompositeFieldContainer[Dependency]
+    drift: _containers.RepeatedCompositeFieldContainer[DependencyChange]
+    config_files: _containers.RepeatedCompositeFieldContainer[ConfigFile]
+    probes: _containers.RepeatedCompositeFieldContainer[ProbeResult]
+    findings: _containers.RepeatedCompositeFieldContainer[Finding]
+    def __init__(self, name: _Optional[str] = ..., dependencies: _Optional[_Iterable[_Union[Dependency, _Mapping]]] = ..., drift: _Optional[_Iterable[_Union[DependencyChange, _Mapping]]] = ..., config_files: _Optional[_Iterable[_Union[ConfigFile, _Mapping]]] = ..., probes: _Optional[_Iterable[_Union[ProbeResult, _Mapping]]] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ...) -> None: ...
+
+class ContextDetails(_message.Message):
+    __slots__ = ("head_dependencies", "targets", "environment", "findings")
+    HEAD_DEPENDENCIES_FIELD_NUMBER: _ClassVar[int]
+    TARGETS_FIELD_NUMBER: _ClassVar[int]
+    ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    head_dependencies: _containers.RepeatedCompositeFieldContainer[Dependency]
+    targets: _containers.RepeatedCompositeFieldContainer[TargetDetails]
+    environment: ClientEnvironment
+    findings: _containers.RepeatedCompositeFieldContainer[Finding]
+    def __init__(self, head_dependencies: _Optional[_Iterable[_Union[Dependency, _Mapping]]] = ..., targets: _Optional[_Iterable[_Union[TargetDetails, _Mapping]]] = ..., environment: _Optional[_Union[ClientEnvironment, _Mapping]] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ...) -> None: ...
+
+class ContextRef(_message.Message):
+    __slots__ = ("object", "sha256", "size")
+    OBJECT_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    object: str
+    sha256: str
+    size: int
+    def __init__(self, object: _Optional[str] = ..., sha256: _Optional[str] = ..., size: _Optional[int] = ...) -> None: ...
+
+class ResolvedProfile(_message.Message):
+    __slots__ = ("name", "source", "scenarios")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    SCENARIOS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    source: str
+    scenarios: _containers.RepeatedCompositeFieldContainer[ScenarioSpec]
+    def __init__(self, name: _Optional[str] = ..., source: _Optional[str] = ..., scenarios: _Optional[_Iterable[_Union[ScenarioSpec, _Mapping]]] = ...) -> None: ...
 
 class ContextCollected(_message.Message):
-    __slots__ = ("meta", "request", "head", "targets", "repository_profiles")
+    __slots__ = ("meta", "request", "head", "targets", "repository_profiles", "profile", "details", "details_ref")
     META_FIELD_NUMBER: _ClassVar[int]
     REQUEST_FIELD_NUMBER: _ClassVar[int]
     HEAD_FIELD_NUMBER: _ClassVar[int]
     TARGETS_FIELD_NUMBER: _ClassVar[int]
     REPOSITORY_PROFILES_FIELD_NUMBER: _ClassVar[int]
+    PROFILE_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_REF_FIELD_NUMBER: _ClassVar[int]
     meta: EventMeta
     request: VerificationRequest
     head: CommitRef
     targets: _containers.RepeatedCompositeFieldContainer[TargetContext]
     repository_profiles: bytes
-    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., request: _Optional[_Union[VerificationRequest, _Mapping]] = ..., head: _Optional[_Union[CommitRef, _Mapping]] = ..., targets: _Optional[_Iterable[_Union[TargetContext, _Mapping]]] = ..., repository_profiles: _Optional[bytes] = ...) -> None: ...
+    profile: ResolvedProfile
+    details: ContextDetails
+    details_ref: ContextRef
+    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., request: _Optional[_Union[VerificationRequest, _Mapping]] = ..., head: _Optional[_Union[CommitRef, _Mapping]] = ..., targets: _Optional[_Iterable[_Union[TargetContext, _Mapping]]] = ..., repository_profiles: _Optional[bytes] = ..., profile: _Optional[_Union[ResolvedProfile, _Mapping]] = ..., details: _Optional[_Union[ContextDetails, _Mapping]] = ..., details_ref: _Optional[_Union[ContextRef, _Mapping]] = ...) -> None: ...
+
+class CollectedTarget(_message.Message):
+    __slots__ = ("target", "details")
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    target: TargetContext
+    details: TargetDetails
+    def __init__(self, target: _Optional[_Union[TargetContext, _Mapping]] = ..., details: _Optional[_Union[TargetDetails, _Mapping]] = ...) -> None: ...
 
 class ScenarioSpec(_message.Message):
     __slots__ = ("id", "type", "severity", "timeout_s", "retries", "config_json")
@@ -195,7 +371,7 @@ class ScenarioSpec(_message.Message):
     def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., timeout_s: _Optional[float] = ..., retries: _Optional[int] = ..., config_json: _Optional[str] = ...) -> None: ...
 
 class TargetJob(_message.Message):
-    __slots__ = ("meta", "repository", "head", "target", "profile", "scenarios", "profile_source")
+    __slots__ = ("meta", "repository", "head", "target", "profile", "scenarios", "profile_source", "details", "details_ref", "environment")
     META_FIELD_NUMBER: _ClassVar[int]
     REPOSITORY_FIELD_NUMBER: _ClassVar[int]
     HEAD_FIELD_NUMBER: _ClassVar[int]
@@ -203,6 +379,9 @@ class TargetJob(_message.Message):
     PROFILE_FIELD_NUMBER: _ClassVar[int]
     SCENARIOS_FIELD_NUMBER: _ClassVar[int]
     PROFILE_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_REF_FIELD_NUMBER: _ClassVar[int]
+    ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
     meta: EventMeta
     repository: str
     head: CommitRef
@@ -210,7 +389,10 @@ class TargetJob(_message.Message):
     profile: str
     scenarios: _containers.RepeatedCompositeFieldContainer[ScenarioSpec]
     profile_source: str
-    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., repository: _Optional[str] = ..., head: _Optional[_Union[CommitRef, _Mapping]] = ..., target: _Optional[_Union[TargetContext, _Mapping]] = ..., profile: _Optional[str] = ..., scenarios: _Optional[_Iterable[_Union[ScenarioSpec, _Mapping]]] = ..., profile_source: _Optional[str] = ...) -> None: ...
+    details: TargetDetails
+    details_ref: ContextRef
+    environment: ClientEnvironment
+    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., repository: _Optional[str] = ..., head: _Optional[_Union[CommitRef, _Mapping]] = ..., target: _Optional[_Union[TargetContext, _Mapping]] = ..., profile: _Optional[str] = ..., scenarios: _Optional[_Iterable[_Union[ScenarioSpec, _Mapping]]] = ..., profile_source: _Optional[str] = ..., details: _Optional[_Union[TargetDetails, _Mapping]] = ..., details_ref: _Optional[_Union[ContextRef, _Mapping]] = ..., environment: _Optional[_Union[ClientEnvironment, _Mapping]] = ...) -> None: ...
 
 class ScenarioResult(_message.Message):
     __slots__ = ("id", "type", "severity", "outcome", "duration_s", "message", "cached", "attempts")

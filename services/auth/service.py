@@ -15,6 +15,7 @@ from pathlib import Path
 from otv.bus import Bus, ConsumerSpec, Delivery
 from otv.bus.events import follow
 from otv.bus.subjects import KEYS_CHANGED, Header, Subject, event_id
+from otv.environment import sanitize
 from otv.errors import UsageError
 from otv.keys import MalformedKey, parse_key, read_pepper
 from otv.permissions import Permission
@@ -95,9 +96,12 @@ class AuthService:
         vid = requested.meta.verification_id
 
         def reject(code: str, reason: str) -> pb.VerificationRejected:
+            request = pb.VerificationRequest()
+            request.CopyFrom(requested.request)
+            request.ClearField("environment")  # not needed to say why it was refused
             return pb.VerificationRejected(
                 meta=follow(requested.meta, event_id(vid, "rejected"), self.name),
-                request=requested.request,
+                request=request,
                 code=code,
                 reason=reason,
             )
@@ -114,9 +118,13 @@ class AuthService:
         if problem := _request_problem(requested.request):
             return reject("400", problem)
         principal = decision.principal
+        request = pb.VerificationRequest()
+        request.CopyFrom(requested.request)
+        # Whatever the client sent, nothing secret-looking goes on into the log.
+        request.environment.CopyFrom(sanitize(requested.request.environment))
         return pb.VerificationAuthorized(
             meta=follow(requested.meta, event_id(vid, "authorized"), self.name),
-            request=requested.request,
+            request=request,
             principal=pb.Principal(
                 key_id=principal.key_id, key_name=principal.key_name, role=principal.role
             ),

@@ -1,17 +1,38 @@
-"""collector: turns an authorized verification into its context."""
+"""collector: turns an authorized verification into its context.
+
+It resolves the profile (the runner receives it resolved), collects each
+target's context in worker threads — reusing what was collected before for
+the same repository, head, target and profile — runs the profile's probes,
+records the client's environment, and publishes ``context.collected``, with
+the details inline or, when large, in the object store.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 
-from otv.bus import Bus, ConsumerSpec, Delivery
+from otv.bus import Bus, ConsumerSpec, Delivery, Objects, Records
 from otv.bus.events import follow
-from otv.bus.subjects import Subject, event_id
+from otv.bus.subjects import (
+    CONTEXT_CACHE_BUCKET,
+    CONTEXT_OBJECTS_BUCKET,
+    Subject,
+    event_id,
+)
+from otv.context_details import keep
+from otv.environment import sanitize
+from otv.git.source import GitCredentials
+from otv.outcomes import SEVERITY_TO_PB
+from otv.profiles import ResolvedProfile, select_profiles
 from otv.runtime import Worker
+from otv.scenarios import ScenarioRegistry
 from otv.settings import Settings
 from otv.v1 import events_pb2 as pb
-from services.collector.context import CollectedContext, collect
+from services.collector import convert
+from services.collector.context import Collection
+from services.collector.probes import Prober
 
 log = logging.getLogger(__name__)
 
@@ -22,53 +43,133 @@ AUTHORIZED = ConsumerSpec(
     ack_wait_s=60.0,
 )
 
+DEFAULT_PROFILE = "default"
+# Bumped when what is cached changes shape, so old entries are not reused.
+_CACHE_FORMAT = "1"
+_PARALLEL_TARGETS = 4
+
 
 class CollectorService:
     name = "collector"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, registry: ScenarioRegistry) -> None:
         self._settings = settings
+        self._registry = registry
+        self._credentials = GitCredentials.from_settings(settings)
 
     async def start(self, bus: Bus) -> list[Worker]:
+        replicas = self._settings.stream_replicas
+        cache = await bus.records(
+            CONTEXT_CACHE_BUCKET, replicas, self._settings.context_cache_ttl_s
+        )
+        objects = await bus.objects(CONTEXT_OBJECTS_BUCKET, replicas)
         await bus.ensure_consumer(AUTHORIZED)
 
         async def handle(delivery: Delivery) -> None:
             authorized = delivery.event_as(pb.VerificationAuthorized)
-            request = authorized.request
-            context = await asyncio.to_thread(
-                collect,
-                request.repository,
-                request.head,
-                list(request.targets),
-                self._settings.cache_dir,
-                self._settings.git_timeout_s,
-            )
-            await bus.producer.publish(self.event(authorized, context))
+            await bus.producer.publish(await self.collect(authorized, cache, objects))
 
         return [bus.consumer(AUTHORIZED, handle, concurrency=4)]
 
-    def event(
-        self, authorized: pb.VerificationAuthorized, context: CollectedContext
+    async def collect(
+        self, authorized: pb.VerificationAuthorized, cache: Records, objects: Objects
     ) -> pb.ContextCollected:
+        request = authorized.request
+        settings = self._settings
+        collection = await asyncio.to_thread(
+            Collection,
+            request.repository,
+            settings.cache_dir,
+            settings.git_timeout_s,
+            self._credentials,
+            settings.context_file_max_bytes,
+        )
+        head_sha, targets = await asyncio.to_thread(
+            collection.resolve, request.head, list(request.targets)
+        )
+        repository_profiles = await asyncio.to_thread(collection.repository_profiles, head_sha)
+        profile = self.resolve_profile(request, repository_profiles)
+        head_dependencies, head_findings = await asyncio.to_thread(
+            collection.head_dependencies, head_sha
+        )
+        profile_digest = hashlib.sha256(profile.context.model_dump_json().encode()).hexdigest()
+        limit = asyncio.Semaphore(_PARALLEL_TARGETS)
+        prober = Prober(settings.kubeconfig)
+
+        async def one(name: str, sha: str) -> pb.CollectedTarget:
+            key = hashlib.sha256(
+                "\0".join(
+                    (_CACHE_FORMAT, collection.source.cache_key, head_sha, sha, profile_digest)
+                ).encode()
+            ).hexdigest()
+            cached = await cache.get(key)
+            if cached is not None:
+                collected = pb.CollectedTarget.FromString(cached.value)
+                collected.target.name = name
+                collected.details.name = name
+            else:
+                async with limit:
+                    found = await asyncio.to_thread(
+                        collection.target, name, sha, head_sha, profile.context, head_dependencies
+                    )
+                collected = convert.collected_target(found)
+                await cache.put(key, collected.SerializeToString())
+            # Probes look at the world as it is now: never cached.
+            results = await prober.run(profile.context.probes, name)
+            collected.details.probes.extend(convert.probe(result) for result in results)
+            return collected
+
+        collected = await asyncio.gather(*(one(name, sha) for name, sha in targets.items()))
+        details = pb.ContextDetails(
+            head_dependencies=[convert.dependency(d) for d in head_dependencies],
+            targets=[c.details for c in collected],
+            environment=sanitize(request.environment),
+            findings=[convert.finding(f) for f in head_findings],
+        )
         vid = authorized.meta.verification_id
-        return pb.ContextCollected(
+        inline, ref = await keep(objects, vid, details, settings.context_inline_max_bytes)
+        event = pb.ContextCollected(
             meta=follow(authorized.meta, event_id(vid, "context"), self.name),
             request=authorized.request,
-            head=pb.CommitRef(ref=context.head_ref, sha=context.head_sha),
-            targets=[
-                pb.TargetContext(
-                    name=target.name,
-                    sha=target.sha,
-                    merge_base=target.merge.merge_base,
-                    mergeable=target.merge.mergeable,
-                    conflicts=list(target.merge.conflicts),
-                    tree=target.merge.tree,
-                    changed_files=[
-                        pb.ChangedFile(path=c.path, status=c.status, old_path=c.old_path)
-                        for c in target.changed_files
-                    ],
-                )
-                for target in context.targets
-            ],
-            repository_profiles=context.repository_profiles,
+            head=pb.CommitRef(ref=request.head or "HEAD", sha=head_sha),
+            targets=[c.target for c in collected],
+            repository_profiles=repository_profiles,
+            profile=_profile_message(profile),
         )
+        if inline is not None:
+            event.details.CopyFrom(inline)
+        else:
+            assert ref is not None
+            event.details_ref.CopyFrom(ref)
+        return event
+
+    def resolve_profile(
+        self, request: pb.VerificationRequest, repository_profiles: bytes
+    ) -> ResolvedProfile:
+        profiles = select_profiles(
+            client_document=request.profiles_document,
+            client_document_name=request.profiles_document_name,
+            repository_document=repository_profiles,
+            service_file=self._settings.profiles_file,
+            allow_client=self._settings.allow_client_profiles,
+            allow_repository=self._settings.allow_repository_profiles,
+        )
+        return profiles.resolve(request.profile or DEFAULT_PROFILE, self._registry)
+
+
+def _profile_message(profile: ResolvedProfile) -> pb.ResolvedProfile:
+    return pb.ResolvedProfile(
+        name=profile.name,
+        source=profile.source,
+        scenarios=[
+            pb.ScenarioSpec(
+                id=s.id,
+                type=s.type,
+                severity=SEVERITY_TO_PB[s.severity],
+                timeout_s=s.timeout_s,
+                retries=s.retries,
+                config_json=s.config_json(),
+            )
+            for s in profile.scenarios
+        ],
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from otv.outcomes import Outcome, Verdict
-from otv.report import Report, ScenarioReport, TargetReport
+from otv.report import Report, ScenarioReport, TargetContextReport, TargetReport
 
 VERDICT_MARK = {
     Verdict.PASSED: "✅",
@@ -74,7 +74,48 @@ def _target_section(target: TargetReport) -> list[str]:
     for scenario in target.scenarios:
         if scenario.outcome in (Outcome.FAILED, Outcome.ERRORED) and scenario.message:
             lines += _details(scenario)
+    if target.context is not None:
+        lines += _context(target.context)
     return lines
+
+
+_LISTED = 10
+
+
+def _context(context: TargetContextReport) -> list[str]:
+    """What is different about this target: history, drift, configuration, probes."""
+    items = [
+        f"{context.ahead} commit{'s' if context.ahead != 1 else ''} ahead, "
+        f"{context.behind} behind; {context.changed_files_total} changed files"
+    ]
+    if context.drift:
+        shown = ", ".join(
+            f"{_code(d.name)} {d.target_version or '—'} → {d.head_version or '—'}"
+            for d in context.drift[:_LISTED]
+        )
+        more = f" and {len(context.drift) - _LISTED} more" if len(context.drift) > _LISTED else ""
+        items.append(f"dependency drift: {shown}{more}")
+    broken = [c for c in context.config_files if not c.valid or c.schema_errors]
+    for config in broken[:_LISTED]:
+        where = f":{config.line}" if config.line else ""
+        why = config.error or "; ".join(config.schema_errors[:3])
+        items.append(f"configuration {_code(config.path + where)}: {_html(why)}")
+    for probe in context.probes:
+        if not probe.ok:
+            items.append(
+                f"probe {_code(probe.id)} ({probe.target}): {_html(probe.error or probe.detail)}"
+            )
+    for finding in context.findings[:_LISTED]:
+        items.append(f"{finding.kind} {_code(finding.path)}: {_html(finding.message)}")
+    return [
+        "<details>",
+        "<summary>context</summary>",
+        "",
+        *(f"- {i}" for i in items),
+        "",
+        "</details>",
+        "",
+    ]
 
 
 def _details(scenario: ScenarioReport) -> list[str]:

@@ -57,10 +57,12 @@ def build_report(state: VerificationState) -> Report:
                     tree=target.tree,
                 ),
                 scenarios=list(target.scenarios.values()),
+                context=target.context,
             )
             for target in targets
         ],
         started_at=state.started_at,
         finished_at=state.finished_at,
         error=error,
+        context=state.context,
     )

@@ -19,6 +19,7 @@ import logging
 import uuid
 from typing import TypeVar
 
+from google.protobuf.message import Message
 from pydantic import ValidationError
 
 from otv.authz import Authorizer
@@ -26,12 +27,14 @@ from otv.bus import Bus, Conflict, ConsumerSpec, Delivery, Objects, Records
 from otv.bus.api import ApiError, ApiRequest, Endpoint
 from otv.bus.events import follow
 from otv.bus.subjects import (
+    CONTEXT_OBJECTS_BUCKET,
     EVENTS_WILDCARD,
     REPORTS_BUCKET,
     VERIFICATIONS_BUCKET,
     ApiSubject,
     event_id,
 )
+from otv.context_details import fetch
 from otv.errors import SystemFailure
 from otv.outcomes import VERDICT_TO_PB
 from otv.permissions import Permission
@@ -65,6 +68,7 @@ class ReporterService:
         replicas = self._settings.stream_replicas
         records = await bus.records(VERIFICATIONS_BUCKET, replicas)
         objects = await bus.objects(REPORTS_BUCKET, replicas)
+        context_objects = await bus.objects(CONTEXT_OBJECTS_BUCKET, replicas)
         await bus.ensure_consumer(EVENTS)
         authorizer = Authorizer(bus)
         await authorizer.start()
@@ -97,18 +101,25 @@ class ReporterService:
         )
 
         async def handle(delivery: Delivery) -> None:
-            await self._apply(bus, records, objects, delivery)
+            event = delivery.event
+            if isinstance(event, pb.ContextCollected) and event.HasField("details_ref"):
+                # The fold is pure: give it the details, fetched from where they were kept.
+                inlined = pb.ContextCollected()
+                inlined.CopyFrom(event)
+                inlined.details.CopyFrom(await fetch(context_objects, event.details_ref))
+                event = inlined
+            await self._apply(bus, records, objects, delivery, event)
 
         return [bus.consumer(EVENTS, handle, concurrency=8)]
 
     async def _apply(
-        self, bus: Bus, records: Records, objects: Objects, delivery: Delivery
+        self, bus: Bus, records: Records, objects: Objects, delivery: Delivery, event: Message
     ) -> None:
         key = delivery.verification_id
         for _ in range(_SAVE_ATTEMPTS):
             record = await records.get(key)
             before = VerificationState.model_validate_json(record.value) if record else None
-            state = fold(before, delivery.event)
+            state = fold(before, event)
             if state == before:
                 if state.phase is Phase.COMPLETED:
                     # Redelivered after a crash, perhaps before completed went out.

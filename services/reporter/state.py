@@ -13,8 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from otv.outcomes import OUTCOME_FROM_PB, SEVERITY_FROM_PB, Outcome, Severity, Verdict
 from otv.queries import Phase
-from otv.report import ScenarioReport
+from otv.report import ScenarioReport, TargetContextReport, VerificationContextReport
 from otv.v1 import events_pb2 as pb
+from services.reporter.context import target_context, verification_context
 
 _RANK = {
     Phase.REQUESTED: 0,
@@ -36,6 +37,7 @@ class TargetState(BaseModel):
     finished: bool = False
     finished_at: str = ""
     scenarios: dict[str, ScenarioReport] = Field(default_factory=dict)
+    context: TargetContextReport | None = None
 
 
 class ErrorState(BaseModel):
@@ -65,6 +67,7 @@ class VerificationState(BaseModel):
     started_at: str = ""
     finished_at: str = ""
     updated_at: str = ""
+    context: VerificationContextReport | None = None
     # The stored reports, by format: object names in the reports store.
     reports: dict[str, str] = Field(default_factory=dict)
     applied: list[str] = Field(default_factory=list)
@@ -140,6 +143,7 @@ def _collected(state: VerificationState, event: Message, time: str) -> None:
     _request(state, event.request)
     state.head_ref = event.head.ref
     state.head_sha = event.head.sha
+    details = {d.name: d for d in event.details.targets}
     for context in event.targets:
         target = state.target(context.name)
         target.sha = context.sha
@@ -147,6 +151,11 @@ def _collected(state: VerificationState, event: Message, time: str) -> None:
         target.mergeable = context.mergeable
         target.conflicts = list(context.conflicts)
         target.tree = context.tree
+        target.context = target_context(context, details.get(context.name))
+    state.context = verification_context(event.details)
+    if event.profile.name:
+        state.profile = event.profile.name
+        state.profile_source = event.profile.source
     state.advance(Phase.RUNNING)
 
 

@@ -13,7 +13,6 @@ from otv.bus import Bus, ConsumerSpec, Delivery
 from otv.bus.events import follow
 from otv.bus.subjects import Subject, event_id
 from otv.outcomes import OUTCOME_TO_PB, SEVERITY_FROM_PB, SEVERITY_TO_PB
-from otv.profiles import ResolvedProfile, select_profiles
 from otv.runtime import Worker
 from otv.scenarios import ChangedFile, ScenarioRegistry, TargetInfo
 from otv.settings import Settings
@@ -34,8 +33,6 @@ JOBS = ConsumerSpec(
     ack_wait_s=60.0,
     max_deliver=3,
 )
-
-DEFAULT_PROFILE = "default"
 
 
 class RunnerService:
@@ -63,44 +60,29 @@ class RunnerService:
             bus.consumer(JOBS, run, concurrency=self._settings.runner_jobs),
         ]
 
-    def resolve_profile(self, collected: pb.ContextCollected) -> ResolvedProfile:
-        request = collected.request
-        profiles = select_profiles(
-            client_document=request.profiles_document,
-            client_document_name=request.profiles_document_name,
-            repository_document=collected.repository_profiles,
-            service_file=self._settings.profiles_file,
-            allow_client=self._settings.allow_client_profiles,
-            allow_repository=self._settings.allow_repository_profiles,
-        )
-        return profiles.resolve(request.profile or DEFAULT_PROFILE, self._registry)
-
     def plan(self, collected: pb.ContextCollected) -> list[pb.TargetJob]:
-        profile = self.resolve_profile(collected)
+        """One job per target, each with the resolved profile and its target's details."""
+        profile = collected.profile
         vid = collected.meta.verification_id
-        scenarios = [
-            pb.ScenarioSpec(
-                id=s.id,
-                type=s.type,
-                severity=SEVERITY_TO_PB[s.severity],
-                timeout_s=s.timeout_s,
-                retries=s.retries,
-                config_json=s.config_json(),
-            )
-            for s in profile.scenarios
-        ]
-        return [
-            pb.TargetJob(
+        inline = {details.name: details for details in collected.details.targets}
+        jobs = []
+        for target in collected.targets:
+            job = pb.TargetJob(
                 meta=follow(collected.meta, event_id(vid, "job", target.name), self.name),
                 repository=collected.request.repository,
                 head=collected.head,
                 target=target,
                 profile=profile.name,
                 profile_source=profile.source,
-                scenarios=scenarios,
+                scenarios=profile.scenarios,
+                environment=collected.details.environment,
             )
-            for target in collected.targets
-        ]
+            if collected.HasField("details_ref"):
+                job.details_ref.CopyFrom(collected.details_ref)
+            elif target.name in inline:
+                job.details.CopyFrom(inline[target.name])
+            jobs.append(job)
+        return jobs
 
     async def _run_job(self, bus: Bus, job_event: pb.TargetJob) -> None:
         job = _job(job_event)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from support import GitRepo, two_target_repository
 
-from otv.errors import GitFailure, RepositoryError
+from otv.errors import RepositoryError
 from otv.git import (
     Mirror,
     RepositorySource,
@@ -69,13 +69,14 @@ def test_changed_files_are_what_the_head_changes_since_the_merge_base(tmp_path: 
 
 def test_refs_resolve_in_the_source_and_bad_ones_are_named(tmp_path: Path) -> None:
     repo = two_target_repository(tmp_path / "repo")
-    source = RepositorySource.locate(str(repo.path), TIMEOUT)
-    assert source.resolve("release/1.0", "target branch") == repo.rev("release/1.0")
-    assert RepositorySource.locate(f"file://{repo.path}", TIMEOUT).path == repo.path.resolve()
+    mirror = Mirror(tmp_path / "cache", RepositorySource.locate(str(repo.path), TIMEOUT))
+    assert mirror.resolve("release/1.0", "target branch") == repo.rev("release/1.0")
+    assert mirror.resolve("HEAD", "head") == repo.rev("main")
+    assert RepositorySource.locate(f"file://{repo.path}", TIMEOUT).url == str(repo.path.resolve())
     with pytest.raises(RepositoryError, match=r"unknown target branch 'nope' in "):
-        source.resolve("nope", "target branch")
+        mirror.resolve("nope", "target branch")
     with pytest.raises(RepositoryError, match="invalid head '--upload-pack=x'"):
-        source.resolve("--upload-pack=x", "head")
+        mirror.resolve("--upload-pack=x", "head")
 
 
 def test_missing_paths_and_non_repositories_are_refused(tmp_path: Path) -> None:
@@ -123,7 +124,7 @@ def test_a_fetch_from_a_vanished_source_fails_clearly(tmp_path: Path) -> None:
     mirror = Mirror(tmp_path / "cache", RepositorySource.locate(str(repo.path), TIMEOUT))
     mirror.ensure(repo.rev("main"))
     shutil.rmtree(repo.path)
-    with pytest.raises(GitFailure, match=r"^fetching from .*repo failed: "):
+    with pytest.raises(RepositoryError, match=r"^repository not found: .*repo$"):
         mirror.ensure("1" * 40)
 
 

@@ -1,0 +1,117 @@
+"""Infrastructure probes: TCP, HTTP(S), DNS and Kubernetes objects, each timed and bounded.
+
+A probe's fields may name ``{target}``; it is replaced by the target's name, so
+a probe can check each branch's own environment. Probes that come out the same
+for several targets run once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from otv.profiles.model import DnsProbe, HttpProbe, KubernetesProbe, Probe, TcpProbe
+from otv.redaction import redact
+from services.collector.model import ProbeResult
+
+
+def for_target(probe: Probe, target: str) -> Probe:
+    """``probe`` with ``{target}`` replaced in its text fields."""
+    fields = {
+        name: value.replace("{target}", target)
+        for name, value in probe.model_dump().items()
+        if isinstance(value, str) and "{target}" in value
+    }
+    return probe.model_copy(update=fields) if fields else probe
+
+
+class Prober:
+    def __init__(self, kubeconfig: Path | None = None) -> None:
+        self._kubeconfig = kubeconfig
+        self._runs: dict[str, asyncio.Task[ProbeResult]] = {}
+
+    async def run(self, probes: Sequence[Probe], target: str) -> tuple[ProbeResult, ...]:
+        """The results of ``probes`` for ``target``; identical probes are run once."""
+        tasks = []
+        for probe in probes:
+            resolved = for_target(probe, target)
+            key = resolved.model_dump_json()
+            if key not in self._runs:
+                self._runs[key] = asyncio.create_task(self._timed(resolved))
+            tasks.append(self._runs[key])
+        return tuple(await asyncio.gather(*tasks))
+
+    async def _timed(self, probe: Probe) -> ProbeResult:
+        started = time.perf_counter()
+        description = _describe(probe)
+        try:
+            ok, detail = await asyncio.wait_for(self._check(probe), probe.timeout)
+            error = ""
+        except TimeoutError:
+            ok, detail, error = False, "", f"no answer within {probe.timeout:g} s"
+        except OSError as exc:
+            ok, detail, error = False, "", redact(exc.strerror or str(exc))
+        latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        return ProbeResult(probe.id, probe.type, description, ok, latency_ms, detail, error)
+
+    def _check(self, probe: Probe) -> Awaitable[tuple[bool, str]]:
+        checks: dict[type, Callable[[], Awaitable[tuple[bool, str]]]] = {
+            TcpProbe: lambda: _tcp(probe),  # type: ignore[arg-type]
+            HttpProbe: lambda: asyncio.to_thread(_http, probe),  # type: ignore[arg-type]
+            DnsProbe: lambda: _dns(probe),  # type: ignore[arg-type]
+            KubernetesProbe: lambda: self._kubernetes(probe),  # type: ignore[arg-type]
+        }
+        return checks[type(probe)]()
+
+    async def _kubernetes(self, probe: KubernetesProbe) -> tuple[bool, str]:
+        # The Kubernetes client takes a second to import: only when a profile asks for it.
+        from services.collector.kubernetes_probe import check  # noqa: PLC0415
+
+        return await asyncio.to_thread(check, probe, self._kubeconfig)
+
+
+def _describe(probe: Probe) -> str:
+    if isinstance(probe, TcpProbe):
+        return f"{probe.host}:{probe.port}"
+    if isinstance(probe, HttpProbe):
+        return redact(f"{probe.method} {probe.url}")
+    if isinstance(probe, DnsProbe):
+        return probe.name
+    return f"{probe.kind} {probe.namespace}/{probe.name}"
+
+
+async def _tcp(probe: TcpProbe) -> tuple[bool, str]:
+    _, writer = await asyncio.open_connection(probe.host, probe.port)
+    writer.close()
+    await writer.wait_closed()
+    return True, "connected"
+
+
+def _http(probe: HttpProbe) -> tuple[bool, str]:
+    request = urllib.request.Request(probe.url, method=probe.method)  # noqa: S310 — http(s) only, checked by the profile
+    try:
+        with urllib.request.urlopen(request, timeout=probe.timeout) as response:  # noqa: S310
+            status = int(response.status)
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        raise OSError(str(reason.strerror if isinstance(reason, OSError) else reason)) from None
+    ok = status in probe.expect_status if probe.expect_status else 200 <= status < 400
+    return ok, f"status {status}"
+
+
+async def _dns(probe: DnsProbe) -> tuple[bool, str]:
+    loop = asyncio.get_running_loop()
+    try:
+        answers = await loop.getaddrinfo(probe.name, None, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return False, f"does not resolve: {exc.strerror}"
+    addresses = sorted({str(answer[4][0]) for answer in answers})
+    plural = "es" if len(addresses) != 1 else ""
+    return True, f"{len(addresses)} address{plural}: {', '.join(addresses[:5])}"
