@@ -36,6 +36,7 @@ OPERATOR: Final = "operator"
 SERVICES: Final = ("auth", "collector", "runner", "reporter")
 PASSWORD_USERS: Final = (*SERVICES, OPERATOR)
 KEYS_BUCKET: Final = "otv_keys"
+SCENARIO_CACHE_BUCKET: Final = "otv_scenario_cache"
 
 # The durable consumers each service reads the event stream with.
 DURABLES: Final[dict[str, tuple[str, ...]]] = {
@@ -111,6 +112,8 @@ _PUBLISHES: Final[dict[str, list[str]]] = {
         Subject.SCENARIO_FINISHED,
         Subject.TARGET_FINISHED,
         *_stream(f"OBJ_{CONTEXT_OBJECTS_BUCKET}"),  # to read context details
+        *_stream(f"KV_{SCENARIO_CACHE_BUCKET}"),
+        f"$KV.{SCENARIO_CACHE_BUCKET}.>",
     ],
     "reporter": [
         Subject.VERIFICATION_COMPLETED,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -21,6 +23,11 @@ from otv.settings import Settings
 from otv.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
+
+
+def instance_name(service: str) -> str:
+    """The service and which replica of it: what events name as their producer."""
+    return f"{service}@{socket.gethostname()}/{os.getpid()}"
 
 
 class Worker(Protocol):

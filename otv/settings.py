@@ -85,6 +85,9 @@ class Settings(BaseModel):
     context_cache_ttl_s: float = Field(
         default=24 * 3600, gt=0, description="how long a collected context is reused"
     )
+    scenario_cache_ttl_s: float = Field(
+        default=7 * 24 * 3600, gt=0, description="how long a scenario result is reused"
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

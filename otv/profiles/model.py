@@ -30,6 +30,23 @@ PROFILE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 ProfileName = Annotated[str, StringConstraints(pattern=PROFILE_NAME)]
 
 
+def _globs(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        compile_glob(pattern)
+    return patterns
+
+
+class When(BaseModel):
+    """Run a scenario only on some targets, or only when some files change."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    targets: list[str] = Field(default_factory=list, description="target branch globs")
+    changed: list[str] = Field(default_factory=list, description="changed path globs")
+
+    _valid = field_validator("targets", "changed")(_globs)
+
+
 class ScenarioEntry(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -38,6 +55,10 @@ class ScenarioEntry(BaseModel):
     severity: Literal["warning", "blocking"] = "warning"
     timeout: float = Field(default=600.0, gt=0, le=24 * 3600, description="seconds")
     retries: int = Field(default=0, ge=0, le=10)
+    when: When | None = None
+    needs: list[str] = Field(default_factory=list, description="ids that must pass first")
+    isolated: bool = Field(default=False, description="writes to the tree: gets its own")
+    cache: bool | None = Field(default=None, description="reuse results; unset: the type decides")
 
     def type_fields(self) -> dict[str, Any]:
         """The fields that belong to the scenario's type."""
@@ -107,9 +128,7 @@ class ContextSpec(BaseModel):
     @field_validator("config_files")
     @classmethod
     def _valid_globs(cls, globs: list[str] | None) -> list[str] | None:
-        for pattern in globs or []:
-            compile_glob(pattern)
-        return globs
+        return _globs(globs) if globs is not None else None
 
     @field_validator("schemas")
     @classmethod
@@ -132,7 +151,17 @@ class ProfileEntry(BaseModel):
 
     description: str = ""
     extends: str | None = None
+    # Target branches (names or globs) when a request names none.
+    targets: list[str] | None = None
+    # How many scenarios of one target may run at once.
+    parallelism: int | None = Field(default=None, ge=1, le=64)
     context: ContextSpec | None = None
+
+    @field_validator("targets")
+    @classmethod
+    def _target_globs(cls, targets: list[str] | None) -> list[str] | None:
+        return _globs(targets) if targets is not None else None
+
     scenarios: list[ScenarioEntry] = Field(default_factory=list)
 
     @field_validator("scenarios")

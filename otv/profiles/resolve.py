@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
 from pydantic import ValidationError
@@ -27,9 +28,17 @@ class ResolvedScenario:
     # The type's fields, validated by its plugin and normalised to JSON values.
     config: dict[str, Any]
     where: str  # file:line of the scenario's entry
+    when_targets: tuple[str, ...] = ()
+    when_changed: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    isolated: bool = False
+    cache: bool | None = None
 
     def config_json(self) -> str:
         return json.dumps(self.config, sort_keys=True, separators=(",", ":"))
+
+
+DEFAULT_PARALLELISM = 4
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,8 @@ class ResolvedProfile:
     source: str
     scenarios: tuple[ResolvedScenario, ...]
     context: ContextSpec = field(default_factory=ContextSpec)
+    targets: tuple[str, ...] = ()
+    parallelism: int = DEFAULT_PARALLELISM
 
 
 @dataclass(frozen=True)
@@ -74,11 +85,48 @@ class ProfilesFile:
         scenarios = tuple(
             self._resolve_scenario(scenario, path, registry) for scenario, path in merged.values()
         )
-        context = ContextSpec()
+        self._check_needs(scenarios, merged)
+        context, parallelism = ContextSpec(), DEFAULT_PARALLELISM
+        targets: tuple[str, ...] = ()
         for profile_name in reversed(self._lineage(name)):
-            if (own := self.document.profiles[profile_name].context) is not None:
-                context = _extend_context(context, own)
-        return ResolvedProfile(name=name, source=self.name, scenarios=scenarios, context=context)
+            entry = self.document.profiles[profile_name]
+            if entry.context is not None:
+                context = _extend_context(context, entry.context)
+            if entry.targets is not None:
+                targets = tuple(entry.targets)
+            if entry.parallelism is not None:
+                parallelism = entry.parallelism
+        return ResolvedProfile(
+            name=name,
+            source=self.name,
+            scenarios=scenarios,
+            context=context,
+            targets=targets,
+            parallelism=parallelism,
+        )
+
+    def _check_needs(
+        self,
+        scenarios: tuple[ResolvedScenario, ...],
+        merged: dict[str, tuple[ScenarioEntry, tuple[str | int, ...]]],
+    ) -> None:
+        """Every scenario a scenario needs exists, and none needs itself through others."""
+        ids = {scenario.id for scenario in scenarios}
+        for scenario in scenarios:
+            for needed in scenario.needs:
+                if needed not in ids:
+                    where = self.source.where((*merged[scenario.id][1], "needs"))
+                    raise ProfileError(
+                        f"{where}: {scenario.id!r} needs unknown scenario {needed!r}"
+                    )
+        try:
+            TopologicalSorter({s.id: s.needs for s in scenarios}).prepare()
+        except CycleError as exc:
+            cycle = list(reversed(exc.args[1]))
+            where = self.source.where((*merged[cycle[0]][1], "needs"))
+            raise ProfileError(
+                f"{where}: scenarios need each other in a cycle: {' -> '.join(cycle)}"
+            ) from None
 
     def _lineage(self, name: str) -> list[str]:
         """``name``, then what it extends, and so on up."""
@@ -114,8 +162,13 @@ class ProfilesFile:
             severity=Severity(scenario.severity),
             timeout_s=scenario.timeout,
             retries=scenario.retries,
-            config=config.model_dump(mode="json"),
+            config=config.model_dump(mode="json", exclude_defaults=True, by_alias=True),
             where=self.source.where(path),
+            when_targets=tuple(scenario.when.targets) if scenario.when else (),
+            when_changed=tuple(scenario.when.changed) if scenario.when else (),
+            needs=tuple(scenario.needs),
+            isolated=scenario.isolated,
+            cache=scenario.cache,
         )
 
 

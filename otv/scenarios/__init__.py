@@ -11,20 +11,32 @@ types register the same way::
 """
 
 from otv.scenarios.plugin import (
+    CachedScenario,
     ChangedFile,
+    Diagnosis,
     ScenarioContext,
     ScenarioOutput,
     ScenarioPlugin,
     TargetInfo,
+    could_not_check,
+    failed,
+    passed,
+    skipped,
 )
 from otv.scenarios.registry import ENTRY_POINT_GROUP, ScenarioRegistry
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "CachedScenario",
     "ChangedFile",
+    "Diagnosis",
     "ScenarioContext",
     "ScenarioOutput",
     "ScenarioPlugin",
     "ScenarioRegistry",
     "TargetInfo",
+    "could_not_check",
+    "failed",
+    "passed",
+    "skipped",
 ]

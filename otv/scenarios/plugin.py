@@ -1,13 +1,14 @@
-"""What a scenario plugin is, and what it is given."""
+"""What a scenario plugin is, what it is given, and what it returns."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
+from otv.context import Dependency, Environment, TargetDetails
 from otv.outcomes import Outcome
 
 
@@ -41,6 +42,25 @@ class ScenarioContext:
     # The speculative merge checked out; None when the target does not merge.
     worktree: Path | None
     timeout_s: float
+    # The runner's mirror of the repository: its history, for scenarios that read it.
+    repository: Path | None = None
+    details: TargetDetails = field(default_factory=lambda: TargetDetails(name=""))
+    head_dependencies: tuple[Dependency, ...] = ()
+    environment: Environment = field(default_factory=Environment)
+
+
+DiagnosisKind = Literal["failure", "infra", "error"]
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Why a scenario did not pass. ``failure``: the check found a problem; ``infra``: it
+    could not check (timeout, missing tool, unreachable host); ``error``: the type broke."""
+
+    kind: DiagnosisKind
+    exit_code: int | None = None
+    output: str = ""
+    expected: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +68,31 @@ class ScenarioOutput:
     outcome: Outcome
     # What a reader needs to act: what was checked, what was found.
     message: str
+    diagnosis: Diagnosis | None = None
+
+
+def passed(message: str) -> ScenarioOutput:
+    return ScenarioOutput(Outcome.PASSED, message)
+
+
+def failed(
+    message: str, expected: str = "", output: str = "", exit_code: int | None = None
+) -> ScenarioOutput:
+    """The check ran and found a problem."""
+    return ScenarioOutput(
+        Outcome.FAILED, message, Diagnosis("failure", exit_code, output, expected)
+    )
+
+
+def could_not_check(
+    message: str, expected: str = "", output: str = "", exit_code: int | None = None
+) -> ScenarioOutput:
+    """The check could not run: a timeout, a missing tool, an unreachable host."""
+    return ScenarioOutput(Outcome.ERRORED, message, Diagnosis("infra", exit_code, output, expected))
+
+
+def skipped(message: str) -> ScenarioOutput:
+    return ScenarioOutput(Outcome.SKIPPED, message)
 
 
 class ScenarioPlugin(Protocol):
@@ -61,3 +106,18 @@ class ScenarioPlugin(Protocol):
     async def run(self, config: Any, context: ScenarioContext) -> ScenarioOutput:
         """Check one target; ``config`` is an instance of ``config_model``."""
         ...
+
+
+@runtime_checkable
+class CachedScenario(Protocol):
+    """A type whose results may be reused: it says what they depend on.
+
+    ``cache_inputs`` returns a text that changes whenever the result could (the
+    configuration is always part of the key), or None when this result must
+    not be reused. Types without it are cached on the merged tree when they
+    need the tree, and not at all otherwise. A type that looks at the world
+    outside sets ``cached_by_default = False``: it is then cached only where a
+    profile says ``cache: true``.
+    """
+
+    def cache_inputs(self, config: Any, context: ScenarioContext) -> str | None: ...

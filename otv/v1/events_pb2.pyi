@@ -317,14 +317,16 @@ class ContextRef(_message.Message):
     def __init__(self, object: _Optional[str] = ..., sha256: _Optional[str] = ..., size: _Optional[int] = ...) -> None: ...
 
 class ResolvedProfile(_message.Message):
-    __slots__ = ("name", "source", "scenarios")
+    __slots__ = ("name", "source", "scenarios", "parallelism")
     NAME_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     SCENARIOS_FIELD_NUMBER: _ClassVar[int]
+    PARALLELISM_FIELD_NUMBER: _ClassVar[int]
     name: str
     source: str
     scenarios: _containers.RepeatedCompositeFieldContainer[ScenarioSpec]
-    def __init__(self, name: _Optional[str] = ..., source: _Optional[str] = ..., scenarios: _Optional[_Iterable[_Union[ScenarioSpec, _Mapping]]] = ...) -> None: ...
+    parallelism: int
+    def __init__(self, name: _Optional[str] = ..., source: _Optional[str] = ..., scenarios: _Optional[_Iterable[_Union[ScenarioSpec, _Mapping]]] = ..., parallelism: _Optional[int] = ...) -> None: ...
 
 class ContextCollected(_message.Message):
     __slots__ = ("meta", "request", "head", "targets", "repository_profiles", "profile", "details", "details_ref")
@@ -355,23 +357,45 @@ class CollectedTarget(_message.Message):
     def __init__(self, target: _Optional[_Union[TargetContext, _Mapping]] = ..., details: _Optional[_Union[TargetDetails, _Mapping]] = ...) -> None: ...
 
 class ScenarioSpec(_message.Message):
-    __slots__ = ("id", "type", "severity", "timeout_s", "retries", "config_json")
+    __slots__ = ("id", "type", "severity", "timeout_s", "retries", "config_json", "when_targets", "when_changed", "needs", "isolated", "cache")
     ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     SEVERITY_FIELD_NUMBER: _ClassVar[int]
     TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
     RETRIES_FIELD_NUMBER: _ClassVar[int]
     CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
+    WHEN_TARGETS_FIELD_NUMBER: _ClassVar[int]
+    WHEN_CHANGED_FIELD_NUMBER: _ClassVar[int]
+    NEEDS_FIELD_NUMBER: _ClassVar[int]
+    ISOLATED_FIELD_NUMBER: _ClassVar[int]
+    CACHE_FIELD_NUMBER: _ClassVar[int]
     id: str
     type: str
     severity: Severity
     timeout_s: float
     retries: int
     config_json: str
-    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., timeout_s: _Optional[float] = ..., retries: _Optional[int] = ..., config_json: _Optional[str] = ...) -> None: ...
+    when_targets: _containers.RepeatedScalarFieldContainer[str]
+    when_changed: _containers.RepeatedScalarFieldContainer[str]
+    needs: _containers.RepeatedScalarFieldContainer[str]
+    isolated: bool
+    cache: bool
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., timeout_s: _Optional[float] = ..., retries: _Optional[int] = ..., config_json: _Optional[str] = ..., when_targets: _Optional[_Iterable[str]] = ..., when_changed: _Optional[_Iterable[str]] = ..., needs: _Optional[_Iterable[str]] = ..., isolated: _Optional[bool] = ..., cache: _Optional[bool] = ...) -> None: ...
+
+class Diagnosis(_message.Message):
+    __slots__ = ("kind", "exit_code", "output", "expected")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    EXIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    exit_code: int
+    output: str
+    expected: str
+    def __init__(self, kind: _Optional[str] = ..., exit_code: _Optional[int] = ..., output: _Optional[str] = ..., expected: _Optional[str] = ...) -> None: ...
 
 class TargetJob(_message.Message):
-    __slots__ = ("meta", "repository", "head", "target", "profile", "scenarios", "profile_source", "details", "details_ref", "environment")
+    __slots__ = ("meta", "repository", "head", "target", "profile", "scenarios", "profile_source", "details", "details_ref", "environment", "parallelism", "head_dependencies")
     META_FIELD_NUMBER: _ClassVar[int]
     REPOSITORY_FIELD_NUMBER: _ClassVar[int]
     HEAD_FIELD_NUMBER: _ClassVar[int]
@@ -382,6 +406,8 @@ class TargetJob(_message.Message):
     DETAILS_FIELD_NUMBER: _ClassVar[int]
     DETAILS_REF_FIELD_NUMBER: _ClassVar[int]
     ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
+    PARALLELISM_FIELD_NUMBER: _ClassVar[int]
+    HEAD_DEPENDENCIES_FIELD_NUMBER: _ClassVar[int]
     meta: EventMeta
     repository: str
     head: CommitRef
@@ -392,10 +418,12 @@ class TargetJob(_message.Message):
     details: TargetDetails
     details_ref: ContextRef
     environment: ClientEnvironment
-    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., repository: _Optional[str] = ..., head: _Optional[_Union[CommitRef, _Mapping]] = ..., target: _Optional[_Union[TargetContext, _Mapping]] = ..., profile: _Optional[str] = ..., scenarios: _Optional[_Iterable[_Union[ScenarioSpec, _Mapping]]] = ..., profile_source: _Optional[str] = ..., details: _Optional[_Union[TargetDetails, _Mapping]] = ..., details_ref: _Optional[_Union[ContextRef, _Mapping]] = ..., environment: _Optional[_Union[ClientEnvironment, _Mapping]] = ...) -> None: ...
+    parallelism: int
+    head_dependencies: _containers.RepeatedCompositeFieldContainer[Dependency]
+    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., repository: _Optional[str] = ..., head: _Optional[_Union[CommitRef, _Mapping]] = ..., target: _Optional[_Union[TargetContext, _Mapping]] = ..., profile: _Optional[str] = ..., scenarios: _Optional[_Iterable[_Union[ScenarioSpec, _Mapping]]] = ..., profile_source: _Optional[str] = ..., details: _Optional[_Union[TargetDetails, _Mapping]] = ..., details_ref: _Optional[_Union[ContextRef, _Mapping]] = ..., environment: _Optional[_Union[ClientEnvironment, _Mapping]] = ..., parallelism: _Optional[int] = ..., head_dependencies: _Optional[_Iterable[_Union[Dependency, _Mapping]]] = ...) -> None: ...
 
 class ScenarioResult(_message.Message):
-    __slots__ = ("id", "type", "severity", "outcome", "duration_s", "message", "cached", "attempts")
+    __slots__ = ("id", "type", "severity", "outcome", "duration_s", "message", "cached", "attempts", "flaky", "diagnosis")
     ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     SEVERITY_FIELD_NUMBER: _ClassVar[int]
@@ -404,6 +432,8 @@ class ScenarioResult(_message.Message):
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     CACHED_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    FLAKY_FIELD_NUMBER: _ClassVar[int]
+    DIAGNOSIS_FIELD_NUMBER: _ClassVar[int]
     id: str
     type: str
     severity: Severity
@@ -412,7 +442,9 @@ class ScenarioResult(_message.Message):
     message: str
     cached: bool
     attempts: int
-    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., duration_s: _Optional[float] = ..., message: _Optional[str] = ..., cached: _Optional[bool] = ..., attempts: _Optional[int] = ...) -> None: ...
+    flaky: bool
+    diagnosis: Diagnosis
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., duration_s: _Optional[float] = ..., message: _Optional[str] = ..., cached: _Optional[bool] = ..., attempts: _Optional[int] = ..., flaky: _Optional[bool] = ..., diagnosis: _Optional[_Union[Diagnosis, _Mapping]] = ...) -> None: ...
 
 class ScenarioFinished(_message.Message):
     __slots__ = ("meta", "target", "result")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from otv.context import Dependency, Finding, TargetDetails
 from otv.git import FileChange, MergeResult, Mirror, RepositorySource, speculative_merge
 from otv.git.command import checked, run_git
 from otv.git.merge import changed_files
@@ -23,7 +24,7 @@ from otv.profiles.yaml_source import MAX_DOCUMENT_BYTES
 from services.collector.config_files import collect_config_files
 from services.collector.dependencies import collect_dependencies, drift
 from services.collector.files import TreeView
-from services.collector.model import Dependency, Finding, Findings, TargetDetails
+from services.collector.model import Findings
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from otv.v1 import events_pb2 as pb
-from services.collector.context import CollectedTarget
-from services.collector.model import (
+from otv.context import (
     ConfigFile,
     Dependency,
     DependencyChange,
@@ -12,6 +10,8 @@ from services.collector.model import (
     ProbeResult,
     TargetDetails,
 )
+from otv.v1 import events_pb2 as pb
+from services.collector.context import CollectedTarget
 
 
 def dependency(d: Dependency) -> pb.Dependency:

@@ -8,16 +8,14 @@ for several targets run once.
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 
+from otv.context import ProbeResult
+from otv.probing import check_dns, check_http, check_tcp
 from otv.profiles.model import DnsProbe, HttpProbe, KubernetesProbe, Probe, TcpProbe
 from otv.redaction import redact
-from services.collector.model import ProbeResult
 
 
 def for_target(probe: Probe, target: str) -> Probe:
@@ -60,17 +58,19 @@ class Prober:
         return ProbeResult(probe.id, probe.type, description, ok, latency_ms, detail, error)
 
     def _check(self, probe: Probe) -> Awaitable[tuple[bool, str]]:
-        checks: dict[type, Callable[[], Awaitable[tuple[bool, str]]]] = {
-            TcpProbe: lambda: _tcp(probe),  # type: ignore[arg-type]
-            HttpProbe: lambda: asyncio.to_thread(_http, probe),  # type: ignore[arg-type]
-            DnsProbe: lambda: _dns(probe),  # type: ignore[arg-type]
-            KubernetesProbe: lambda: self._kubernetes(probe),  # type: ignore[arg-type]
-        }
-        return checks[type(probe)]()
+        if isinstance(probe, TcpProbe):
+            return check_tcp(probe.host, probe.port)
+        if isinstance(probe, HttpProbe):
+            return asyncio.to_thread(
+                check_http, probe.url, probe.method, probe.timeout, probe.expect_status
+            )
+        if isinstance(probe, DnsProbe):
+            return check_dns(probe.name)
+        return self._kubernetes(probe)
 
     async def _kubernetes(self, probe: KubernetesProbe) -> tuple[bool, str]:
         # The Kubernetes client takes a second to import: only when a profile asks for it.
-        from services.collector.kubernetes_probe import check  # noqa: PLC0415
+        from otv.probing_kubernetes import check  # noqa: PLC0415
 
         return await asyncio.to_thread(check, probe, self._kubeconfig)
 
@@ -83,35 +83,3 @@ def _describe(probe: Probe) -> str:
     if isinstance(probe, DnsProbe):
         return probe.name
     return f"{probe.kind} {probe.namespace}/{probe.name}"
-
-
-async def _tcp(probe: TcpProbe) -> tuple[bool, str]:
-    _, writer = await asyncio.open_connection(probe.host, probe.port)
-    writer.close()
-    await writer.wait_closed()
-    return True, "connected"
-
-
-def _http(probe: HttpProbe) -> tuple[bool, str]:
-    request = urllib.request.Request(probe.url, method=probe.method)  # noqa: S310 — http(s) only, checked by the profile
-    try:
-        with urllib.request.urlopen(request, timeout=probe.timeout) as response:  # noqa: S310
-            status = int(response.status)
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        raise OSError(str(reason.strerror if isinstance(reason, OSError) else reason)) from None
-    ok = status in probe.expect_status if probe.expect_status else 200 <= status < 400
-    return ok, f"status {status}"
-
-
-async def _dns(probe: DnsProbe) -> tuple[bool, str]:
-    loop = asyncio.get_running_loop()
-    try:
-        answers = await loop.getaddrinfo(probe.name, None, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        return False, f"does not resolve: {exc.strerror}"
-    addresses = sorted({str(answer[4][0]) for answer in answers})
-    plural = "es" if len(addresses) != 1 else ""
-    return True, f"{len(addresses)} address{plural}: {', '.join(addresses[:5])}"

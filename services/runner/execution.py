@@ -1,172 +1,139 @@
 """Running one job: the scenarios of a profile against one target's speculative merge.
 
-The merge is rebuilt in the runner's own mirror (a runner may not share a disk
-with the collector) and must give the tree the collector found; it is then
-checked out as a worktree that every scenario of the job shares.
+Scenarios run concurrently, up to the profile's parallelism; one that needs
+others waits for them and runs only if they all passed. ``when`` filters skip a
+scenario on other targets or when no changed file matches. A failing scenario
+is tried again up to its ``retries``; one that failed and then passed is
+``flaky``. Results whose inputs are unchanged come from the cache.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
-import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from otv.errors import GitFailure, OtvError
-from otv.git import (
-    Mirror,
-    RepositorySource,
-    add_worktree,
-    merge_commit,
-    remove_worktree,
-    speculative_merge,
-)
-from otv.outcomes import Outcome, Severity
+from otv.context import TargetDetails
+from otv.errors import OtvError
+from otv.git.source import GitCredentials
+from otv.globs import matches
+from otv.outcomes import Outcome
 from otv.redaction import redact
-from otv.scenarios import ScenarioContext, ScenarioOutput, ScenarioRegistry, TargetInfo
+from otv.scenarios import (
+    CachedScenario,
+    Diagnosis,
+    ScenarioContext,
+    ScenarioOutput,
+    ScenarioPlugin,
+    ScenarioRegistry,
+    skipped,
+)
+from services.runner.cache import ScenarioCache, cache_key
+from services.runner.checkouts import Checkouts
+from services.runner.job import Job, ScenarioRecord, ScenarioSpec
 
 # A plugin that ignores its own timeout is abandoned this long after it.
 _TIMEOUT_GRACE_S = 10.0
 _MESSAGE_CAP = 4000
-_RETRIED = (Outcome.FAILED, Outcome.ERRORED)
-
-
-@dataclass(frozen=True)
-class ScenarioSpec:
-    id: str
-    type: str
-    severity: Severity
-    timeout_s: float
-    retries: int
-    config_json: str
-
-
-@dataclass(frozen=True)
-class Job:
-    verification_id: str
-    repository: str
-    head_ref: str
-    head_sha: str
-    target: TargetInfo
-    scenarios: tuple[ScenarioSpec, ...]
-
-
-@dataclass(frozen=True)
-class ScenarioRecord:
-    id: str
-    type: str
-    severity: Severity
-    outcome: Outcome
-    duration_s: float
-    message: str
-    attempts: int
-
+_OUTPUT_CAP = 8000
 
 ResultSink = Callable[[ScenarioRecord], Awaitable[None]]
 
 
 class JobRunner:
-    def __init__(self, registry: ScenarioRegistry, cache_dir: Path, git_timeout_s: float) -> None:
+    def __init__(
+        self,
+        registry: ScenarioRegistry,
+        cache_dir: Path,
+        git_timeout_s: float,
+        credentials: GitCredentials | None = None,
+        cache: ScenarioCache | None = None,
+    ) -> None:
         self._registry = registry
         self._cache_dir = cache_dir
         self._git_timeout_s = git_timeout_s
+        self._credentials = credentials or GitCredentials()
+        self._cache = cache
 
     async def run(self, job: Job, on_result: ResultSink) -> tuple[ScenarioRecord, ...]:
-        """Run every scenario of ``job`` in order; ``on_result`` hears each as it ends."""
-        records = []
-        async with self._merged_tree(job) as worktree:
-            for spec in job.scenarios:
-                record = await self._run_scenario(job, spec, worktree)
-                await on_result(record)
-                records.append(record)
-        return tuple(records)
+        """Run every scenario of ``job``; ``on_result`` hears each as it ends."""
+        checkouts = Checkouts(job, self._cache_dir, self._git_timeout_s, self._credentials)
+        finished: dict[str, asyncio.Event] = {s.id: asyncio.Event() for s in job.scenarios}
+        results: dict[str, ScenarioRecord] = {}
+        slots = asyncio.Semaphore(max(1, job.parallelism))
 
-    def _needs_tree(self, spec: ScenarioSpec) -> bool:
-        try:
-            return self._registry.get(spec.type, "job").requires_worktree
-        except OtvError:
-            return False  # reported as errored when the scenario comes up
+        async def one(spec: ScenarioSpec) -> None:
+            for needed in spec.needs:
+                await finished[needed].wait()
+            blocking = [n for n in spec.needs if results[n].outcome is not Outcome.PASSED]
+            started = time.monotonic()
+            if blocking:
+                record = _record(
+                    spec, skipped(_blocked(blocking[0], results[blocking[0]])), 0, started
+                )
+            elif (reason := _filtered_out(spec, job)) is not None:
+                record = _record(spec, skipped(reason), 0, started)
+            else:
+                async with slots:
+                    record = await self._scenario(job, spec, checkouts)
+            results[spec.id] = record
+            await on_result(record)
+            finished[spec.id].set()
 
-    @contextlib.asynccontextmanager
-    async def _merged_tree(self, job: Job) -> AsyncIterator[Path | None]:
-        if not job.target.mergeable or not any(self._needs_tree(s) for s in job.scenarios):
-            yield None
-            return
-        work = Path(tempfile.mkdtemp(prefix="otv-job-"))
-        directory = work / "tree"
         try:
-            mirror, commit = await asyncio.to_thread(self._merge_commit, job)
-            await asyncio.to_thread(add_worktree, mirror, commit, directory)
-            try:
-                yield directory
-            finally:
-                await asyncio.to_thread(remove_worktree, mirror, directory)
+            await asyncio.gather(*(one(spec) for spec in job.scenarios))
         finally:
-            shutil.rmtree(work, ignore_errors=True)
+            await checkouts.close()
+        return tuple(results[spec.id] for spec in job.scenarios)
 
-    def _merge_commit(self, job: Job) -> tuple[Mirror, str]:
-        source = RepositorySource.locate(job.repository, self._git_timeout_s)
-        mirror = Mirror(self._cache_dir, source)
-        target = job.target
-        mirror.ensure(job.head_sha, target.sha)
-        merge = speculative_merge(mirror.path, target.sha, job.head_sha, self._git_timeout_s)
-        if merge.tree != target.tree:
-            raise GitFailure(
-                f"merging into {target.name} gives tree {merge.tree[:12]} here but "
-                f"{target.tree[:12]} in the collector; do they run different git versions?"
-            )
-        message = f"otv: speculative merge of {job.head_ref} into {target.name}"
-        return mirror, merge_commit(mirror, merge.tree, target.sha, job.head_sha, message)
-
-    async def _run_scenario(
-        self, job: Job, spec: ScenarioSpec, worktree: Path | None
-    ) -> ScenarioRecord:
+    async def _scenario(self, job: Job, spec: ScenarioSpec, checkouts: Checkouts) -> ScenarioRecord:
         started = time.monotonic()
-        attempts = 0
-        output = self._cannot_run(job, spec, worktree)
-        if output is None:
-            attempts, output = 1, await self._attempt(job, spec, worktree)
-            while output.outcome in _RETRIED and attempts <= spec.retries:
-                attempts, output = attempts + 1, await self._attempt(job, spec, worktree)
-        return ScenarioRecord(
-            id=spec.id,
-            type=spec.type,
-            severity=spec.severity,
-            outcome=output.outcome,
-            duration_s=round(time.monotonic() - started, 3),
-            message=redact(output.message)[:_MESSAGE_CAP],
-            attempts=attempts,
-        )
-
-    def _cannot_run(
-        self, job: Job, spec: ScenarioSpec, worktree: Path | None
-    ) -> ScenarioOutput | None:
-        """An output for a scenario that cannot run at all, or None if it can."""
         try:
             plugin = self._registry.get(spec.type, f"scenario {spec.id!r}")
-        except OtvError as exc:
-            return ScenarioOutput(Outcome.ERRORED, f"{exc.message} on this runner")
-        if plugin.requires_worktree and worktree is None:
-            return ScenarioOutput(
-                Outcome.SKIPPED, f"not run: the head does not merge into {job.target.name}"
-            )
-        return None
-
-    async def _attempt(self, job: Job, spec: ScenarioSpec, worktree: Path | None) -> ScenarioOutput:
-        plugin = self._registry.get(spec.type, f"scenario {spec.id!r}")
-        try:
             config = plugin.config_model.model_validate_json(spec.config_json)
+        except OtvError as exc:
+            output = _error(f"{exc.message} on this runner")
+            return _record(spec, output, 0, started)
         except ValidationError as exc:
-            return ScenarioOutput(
-                Outcome.ERRORED, f"invalid configuration: {exc.errors()[0]['msg']}"
+            return _record(
+                spec, _error(f"invalid configuration: {exc.errors()[0]['msg']}"), 0, started
             )
-        context = ScenarioContext(
+        if plugin.requires_worktree and not job.target.mergeable:
+            reason = f"not run: the head does not merge into {job.target.name}"
+            return _record(spec, skipped(reason), 0, started)
+        async with self._checkout(plugin, spec, checkouts) as worktree:
+            context = await self._context(job, spec, worktree, checkouts)
+            key = self._cache_key(plugin, spec, config, context)
+            if key is not None and self._cache is not None:
+                hit = await self._cache.get(key, spec.id, spec.severity)
+                if hit is not None:
+                    return hit
+            record = await self._attempts(plugin, spec, config, context, started)
+        if key is not None and self._cache is not None:
+            await self._cache.put(key, record)
+        return record
+
+    @contextlib.asynccontextmanager
+    async def _checkout(
+        self, plugin: ScenarioPlugin, spec: ScenarioSpec, checkouts: Checkouts
+    ) -> AsyncIterator[Path | None]:
+        if not plugin.requires_worktree:
+            yield None
+        elif spec.isolated:
+            async with checkouts.isolated(spec.id) as directory:
+                yield directory
+        else:
+            yield await checkouts.shared()
+
+    async def _context(
+        self, job: Job, spec: ScenarioSpec, worktree: Path | None, checkouts: Checkouts
+    ) -> ScenarioContext:
+        mirror = await checkouts.mirror()
+        return ScenarioContext(
             verification_id=job.verification_id,
             scenario_id=spec.id,
             head_ref=job.head_ref,
@@ -174,17 +141,111 @@ class JobRunner:
             target=job.target,
             worktree=worktree,
             timeout_s=spec.timeout_s,
+            repository=mirror.path,
+            details=job.details or TargetDetails(name=job.target.name),
+            head_dependencies=job.head_dependencies,
+            environment=job.environment,
         )
+
+    def _cache_key(
+        self, plugin: ScenarioPlugin, spec: ScenarioSpec, config: object, context: ScenarioContext
+    ) -> str | None:
+        """Where this result is kept, or None when it must be run afresh."""
+        if spec.cache is False:
+            return None
+        if spec.cache is None and not getattr(plugin, "cached_by_default", True):
+            return None  # it looks at the world outside: only when the profile asks
+        if isinstance(plugin, CachedScenario):
+            inputs = plugin.cache_inputs(config, context)
+        elif plugin.requires_worktree:
+            inputs = f"tree {context.target.tree}"
+        else:
+            inputs = None
+        if inputs is None:
+            return None
+        return cache_key(spec.type, self._registry.version(spec.type), spec.config_json, inputs)
+
+    async def _attempts(
+        self,
+        plugin: ScenarioPlugin,
+        spec: ScenarioSpec,
+        config: object,
+        context: ScenarioContext,
+        started: float,
+    ) -> ScenarioRecord:
+        attempts, failures = 0, 0
+        while True:
+            attempts += 1
+            output = await self._attempt(plugin, spec, config, context)
+            if output.outcome in (Outcome.FAILED, Outcome.ERRORED):
+                failures += 1
+                if attempts <= spec.retries:
+                    continue
+            break
+        flaky = output.outcome is Outcome.PASSED and failures > 0
+        return _record(spec, output, attempts, started, flaky)
+
+    async def _attempt(
+        self, plugin: ScenarioPlugin, spec: ScenarioSpec, config: object, context: ScenarioContext
+    ) -> ScenarioOutput:
         try:
             return await asyncio.wait_for(
                 plugin.run(config, context), spec.timeout_s + _TIMEOUT_GRACE_S
             )
         except TimeoutError:
-            return ScenarioOutput(Outcome.ERRORED, f"timed out after {spec.timeout_s:g} s")
-        except OtvError as exc:
-            return ScenarioOutput(Outcome.ERRORED, exc.message)
-        except Exception as exc:  # a broken plugin fails its scenario, not the job
             return ScenarioOutput(
                 Outcome.ERRORED,
-                f"the {spec.type} scenario type failed: {type(exc).__name__}: {exc}",
+                f"timed out after {spec.timeout_s:g} s",
+                Diagnosis("infra", expected=f"done within {spec.timeout_s:g} s"),
             )
+        except OtvError as exc:
+            return ScenarioOutput(Outcome.ERRORED, exc.message, Diagnosis("infra"))
+        except Exception as exc:  # a broken plugin fails its scenario, not the job
+            return _error(f"the {spec.type} scenario type failed: {type(exc).__name__}: {exc}")
+
+
+def _error(message: str) -> ScenarioOutput:
+    return ScenarioOutput(Outcome.ERRORED, message, Diagnosis("error"))
+
+
+def _filtered_out(spec: ScenarioSpec, job: Job) -> str | None:
+    """Why ``when`` keeps the scenario from this target, or None if it does not."""
+    if spec.when_targets and not matches(job.target.name, spec.when_targets):
+        return f"not run: {job.target.name} is not one of {', '.join(spec.when_targets)}"
+    if spec.when_changed and not any(
+        matches(change.path, spec.when_changed) for change in job.target.changed_files
+    ):
+        return f"not run: no changed file matches {', '.join(spec.when_changed)}"
+    return None
+
+
+def _blocked(needed: str, record: ScenarioRecord) -> str:
+    return f"not run: it needs {needed}, which {record.outcome}"
+
+
+def _record(
+    spec: ScenarioSpec,
+    output: ScenarioOutput,
+    attempts: int,
+    started: float,
+    flaky: bool = False,
+) -> ScenarioRecord:
+    diagnosis = output.diagnosis
+    if diagnosis is not None:
+        diagnosis = Diagnosis(
+            diagnosis.kind,
+            diagnosis.exit_code,
+            redact(diagnosis.output)[-_OUTPUT_CAP:],
+            redact(diagnosis.expected)[:_MESSAGE_CAP],
+        )
+    return ScenarioRecord(
+        id=spec.id,
+        type=spec.type,
+        severity=spec.severity,
+        outcome=output.outcome,
+        duration_s=round(time.monotonic() - started, 3),
+        message=redact(output.message)[:_MESSAGE_CAP],
+        attempts=attempts,
+        flaky=flaky,
+        diagnosis=diagnosis,
+    )

@@ -11,13 +11,16 @@ import logging
 
 from otv.bus import Bus, ConsumerSpec, Delivery
 from otv.bus.events import follow
-from otv.bus.subjects import Subject, event_id
-from otv.outcomes import OUTCOME_TO_PB, SEVERITY_FROM_PB, SEVERITY_TO_PB
-from otv.runtime import Worker
-from otv.scenarios import ChangedFile, ScenarioRegistry, TargetInfo
+from otv.bus.subjects import CONTEXT_OBJECTS_BUCKET, Subject, event_id
+from otv.context_details import fetch
+from otv.git.source import GitCredentials
+from otv.runtime import Worker, instance_name
+from otv.scenarios import ScenarioRegistry
 from otv.settings import Settings
 from otv.v1 import events_pb2 as pb
-from services.runner.execution import Job, JobRunner, ScenarioRecord, ScenarioSpec
+from services.runner.cache import SCENARIO_CACHE_BUCKET, ScenarioCache
+from services.runner.execution import JobRunner
+from services.runner.job import Job, ScenarioRecord, job_from_event, result_message
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +44,22 @@ class RunnerService:
     def __init__(self, settings: Settings, registry: ScenarioRegistry) -> None:
         self._settings = settings
         self._registry = registry
-        self._jobs = JobRunner(registry, settings.cache_dir, settings.git_timeout_s)
+        self._producer = instance_name(self.name)
 
     async def start(self, bus: Bus) -> list[Worker]:
+        settings = self._settings
+        replicas = settings.stream_replicas
+        cache = ScenarioCache(
+            await bus.records(SCENARIO_CACHE_BUCKET, replicas, settings.scenario_cache_ttl_s)
+        )
+        context_objects = await bus.objects(CONTEXT_OBJECTS_BUCKET, replicas)
+        runner = JobRunner(
+            self._registry,
+            settings.cache_dir,
+            settings.git_timeout_s,
+            GitCredentials.from_settings(settings),
+            cache,
+        )
         await bus.ensure_consumer(CONTEXTS)
         await bus.ensure_consumer(JOBS)
 
@@ -53,11 +69,19 @@ class RunnerService:
                 await bus.producer.publish(job)
 
         async def run(delivery: Delivery) -> None:
-            await self._run_job(bus, delivery.event_as(pb.TargetJob))
+            event = delivery.event_as(pb.TargetJob)
+            details, head_dependencies = event.details, list(event.head_dependencies)
+            if event.HasField("details_ref"):
+                everything = await fetch(context_objects, event.details_ref)
+                found = [d for d in everything.targets if d.name == event.target.name]
+                details = found[0] if found else pb.TargetDetails(name=event.target.name)
+                head_dependencies = list(everything.head_dependencies)
+            job = job_from_event(event, details, head_dependencies)
+            await self._run_job(bus, runner, event, job)
 
         return [
             bus.consumer(CONTEXTS, plan, concurrency=4),
-            bus.consumer(JOBS, run, concurrency=self._settings.runner_jobs),
+            bus.consumer(JOBS, run, concurrency=settings.runner_jobs),
         ]
 
     def plan(self, collected: pb.ContextCollected) -> list[pb.TargetJob]:
@@ -68,7 +92,7 @@ class RunnerService:
         jobs = []
         for target in collected.targets:
             job = pb.TargetJob(
-                meta=follow(collected.meta, event_id(vid, "job", target.name), self.name),
+                meta=follow(collected.meta, event_id(vid, "job", target.name), self._producer),
                 repository=collected.request.repository,
                 head=collected.head,
                 target=target,
@@ -76,6 +100,8 @@ class RunnerService:
                 profile_source=profile.source,
                 scenarios=profile.scenarios,
                 environment=collected.details.environment,
+                parallelism=profile.parallelism,
+                head_dependencies=collected.details.head_dependencies,
             )
             if collected.HasField("details_ref"):
                 job.details_ref.CopyFrom(collected.details_ref)
@@ -84,74 +110,28 @@ class RunnerService:
             jobs.append(job)
         return jobs
 
-    async def _run_job(self, bus: Bus, job_event: pb.TargetJob) -> None:
-        job = _job(job_event)
+    async def _run_job(self, bus: Bus, runner: JobRunner, event: pb.TargetJob, job: Job) -> None:
         vid, target = job.verification_id, job.target.name
 
         async def publish_result(record: ScenarioRecord) -> None:
             await bus.producer.publish(
                 pb.ScenarioFinished(
                     meta=follow(
-                        job_event.meta, event_id(vid, "scenario", target, record.id), self.name
+                        event.meta, event_id(vid, "scenario", target, record.id), self._producer
                     ),
                     target=target,
-                    result=_result(record),
+                    result=result_message(record),
                 )
             )
 
-        records = await self._jobs.run(job, publish_result)
+        records = await runner.run(job, publish_result)
         await bus.producer.publish(
             pb.TargetFinished(
-                meta=follow(job_event.meta, event_id(vid, "target", target), self.name),
+                meta=follow(event.meta, event_id(vid, "target", target), self._producer),
                 target=target,
                 sha=job.target.sha,
-                results=[_result(record) for record in records],
+                results=[result_message(record) for record in records],
                 duration_s=round(sum(record.duration_s for record in records), 3),
             )
         )
         log.info("target %s finished: %d scenarios", target, len(records))
-
-
-def _job(event: pb.TargetJob) -> Job:
-    target = event.target
-    return Job(
-        verification_id=event.meta.verification_id,
-        repository=event.repository,
-        head_ref=event.head.ref,
-        head_sha=event.head.sha,
-        target=TargetInfo(
-            name=target.name,
-            sha=target.sha,
-            merge_base=target.merge_base,
-            mergeable=target.mergeable,
-            conflicts=tuple(target.conflicts),
-            tree=target.tree,
-            changed_files=tuple(
-                ChangedFile(c.path, c.status, c.old_path) for c in target.changed_files
-            ),
-        ),
-        scenarios=tuple(
-            ScenarioSpec(
-                id=s.id,
-                type=s.type,
-                severity=SEVERITY_FROM_PB[s.severity],
-                timeout_s=s.timeout_s,
-                retries=s.retries,
-                config_json=s.config_json,
-            )
-            for s in event.scenarios
-        ),
-    )
-
-
-def _result(record: ScenarioRecord) -> pb.ScenarioResult:
-    return pb.ScenarioResult(
-        id=record.id,
-        type=record.type,
-        severity=SEVERITY_TO_PB[record.severity],
-        outcome=OUTCOME_TO_PB[record.outcome],
-        duration_s=record.duration_s,
-        message=record.message,
-        cached=False,
-        attempts=record.attempts,
-    )

@@ -46,8 +46,8 @@ def test_an_invalid_profiles_file_is_named_with_its_line(
     )
     code, _, err = run(capsys, "verify", str(repo.path), "-t", "main", "--profiles", str(profiles))
     assert code == 2
-    assert err == (
-        f"otv: error: {profiles}:5: unknown scenario type 'shell' (known: command, merge)\n"
+    assert err.startswith(
+        f"otv: error: {profiles}:5: unknown scenario type 'shell' (known: command, "
     )
     assert err.count("\n") == 1
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from support import GitRepo
 
+from otv.context import Finding
 from otv.git.source import GitCredentials
 from otv.profiles.model import ContextSpec
 from services.collector.context import CollectedTarget, Collection
-from services.collector.model import Finding
 
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from support import GitRepo
 
+from otv.context import Dependency, DependencyChange
 from otv.git.source import GitCredentials
 from otv.profiles.model import ContextSpec
 from services.collector.context import Collection
 from services.collector.dependencies import containers, drift, go_rust, node, python
-from services.collector.model import Dependency, DependencyChange, ParseError
+from services.collector.model import ParseError
 
 TIMEOUT = 30.0
 

@@ -75,12 +75,18 @@ def test_a_bad_common_field_is_named_with_its_line() -> None:
 
 def test_an_unknown_scenario_type_lists_the_known_ones() -> None:
     message = error_of(VALID.replace("type: merge", "type: mergee"))
-    assert message == ("profiles.yaml:5: unknown scenario type 'mergee' (known: command, merge)")
+    assert message == (
+        f"profiles.yaml:5: unknown scenario type 'mergee' (known: {', '.join(REGISTRY.names())})"
+    )
+    assert "kubernetes-manifests" in message
 
 
 def test_a_missing_type_field_is_reported() -> None:
     message = error_of(VALID.replace("        run: [python3, -m, pytest, -q]\n", ""))
-    assert message == "profiles.yaml:6: command scenario 'tests': missing field 'run'"
+    assert message == (
+        "profiles.yaml:6: command scenario 'tests': "
+        "give exactly one of 'run' (a list) or 'shell' (a command line)"
+    )
 
 
 def test_an_unknown_profile_lists_the_profiles() -> None:

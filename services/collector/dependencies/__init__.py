@@ -9,9 +9,10 @@ from collections.abc import Callable, Iterable
 
 from packaging.version import InvalidVersion, Version
 
+from otv.context import Dependency, DependencyChange
 from services.collector.dependencies import containers, go_rust, node, python
 from services.collector.files import TreeView
-from services.collector.model import Dependency, DependencyChange, Findings, ParseError
+from services.collector.model import Findings, ParseError
 
 Parser = Callable[[str, str], list[Dependency]]
 

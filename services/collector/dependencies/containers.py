@@ -8,7 +8,8 @@ from typing import Any
 
 import yaml
 
-from services.collector.model import Dependency, ParseError
+from otv.context import Dependency
+from services.collector.model import ParseError
 
 ECOSYSTEM = "container"
 _FROM = re.compile(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import tomllib
 
-from services.collector.model import Dependency, ParseError
+from otv.context import Dependency
+from services.collector.model import ParseError
 
 
 def go_mod(text: str, source: str) -> list[Dependency]:

@@ -7,7 +7,8 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from services.collector.model import Dependency, ParseError
+from otv.context import Dependency
+from services.collector.model import ParseError
 
 ECOSYSTEM = "node"
 _SECTIONS = ("dependencies", "devDependencies", "optionalDependencies")

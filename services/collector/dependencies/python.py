@@ -10,7 +10,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from services.collector.model import Dependency, ParseError
+from otv.context import Dependency
+from services.collector.model import ParseError
 
 ECOSYSTEM = "python"
 # pip options that are not requirements (includes are not followed: each file is read on its own)

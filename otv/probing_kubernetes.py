@@ -1,4 +1,4 @@
-"""Kubernetes probes, through the official client: Deployments, ConfigMaps, CRDs.
+"""Kubernetes objects, read through the official client: Deployments, ConfigMaps, CRDs.
 
 The client is configured from the collector's kubeconfig (``OTV_KUBECONFIG``,
 else ``KUBECONFIG`` or ``~/.kube/config``), or from the service account when
