@@ -7,6 +7,7 @@ without a ``/`` matches the file name at any depth (``Dockerfile``).
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -18,8 +19,9 @@ class InvalidGlob(ValueError):
 
 @lru_cache(maxsize=1024)
 def compile_glob(pattern: str) -> re.Pattern[str]:
+    written = pattern  # what errors quote: the pattern as the user wrote it
     if not pattern or pattern.startswith("/") or "\0" in pattern:
-        raise InvalidGlob(f"invalid glob {pattern!r}: give a relative path pattern")
+        raise InvalidGlob(f"invalid glob {written!r}: give a relative path pattern")
     if "/" not in pattern:
         pattern = "**/" + pattern
     parts = []
@@ -41,7 +43,7 @@ def compile_glob(pattern: str) -> re.Pattern[str]:
         elif char == "[":
             end = pattern.find("]", index + 1)
             if end == -1:
-                raise InvalidGlob(f"invalid glob {pattern!r}: '[' without ']'")
+                raise InvalidGlob(f"invalid glob {written!r}: '[' without ']'")
             body = pattern[index + 1 : end].replace("\\", "\\\\")
             parts.append(f"[^{body[1:]}]" if body.startswith("!") else f"[{body}]")
             index = end + 1
@@ -53,3 +55,8 @@ def compile_glob(pattern: str) -> re.Pattern[str]:
 
 def matches(path: str, patterns: Iterable[str]) -> bool:
     return any(compile_glob(pattern).match(path) for pattern in patterns)
+
+
+def matches_branch(name: str, patterns: Iterable[str]) -> bool:
+    """Branch names against globs: ``main`` names only ``main``; ``release/*`` every release."""
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)

@@ -19,6 +19,16 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
 
+class DiagnosisReport(_Model):
+    """Why a scenario did not pass: ``failure`` (a problem found), ``infra`` (could not
+    check), ``error`` (the scenario type broke)."""
+
+    kind: Literal["failure", "infra", "error"]
+    exit_code: int | None = None
+    output: str = ""
+    expected: str = ""
+
+
 class ScenarioReport(_Model):
     id: str
     type: str
@@ -28,6 +38,8 @@ class ScenarioReport(_Model):
     message: str
     cached: bool = False
     attempts: int = 1
+    flaky: bool = False
+    diagnosis: DiagnosisReport | None = None
 
 
 class MergeReport(_Model):

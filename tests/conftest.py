@@ -9,6 +9,15 @@ from otv.embedded import NatsServer
 from otv.settings import Settings
 
 
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets a cache of its own: never the user's, never another test's."""
+    monkeypatch.setenv("OTV_CACHE_DIR", str(tmp_path / "otv-cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    for name in ("OTV_SERVER", "OTV_API_KEY", "OTV_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings that keep every cache and mirror inside the test's directory."""

@@ -17,6 +17,7 @@ from otv import __version__
 from otv.bus.api import ApiError
 from otv.cli.audit import audit
 from otv.cli.keys import keys
+from otv.cli.profiles import profiles
 from otv.cli.serve import serve
 from otv.cli.status import status
 from otv.cli.up import up
@@ -37,6 +38,7 @@ cli.add_command(serve)
 cli.add_command(status)
 cli.add_command(keys)
 cli.add_command(audit)
+cli.add_command(profiles)
 
 
 # What to do about a refusal, by its code.

@@ -9,17 +9,13 @@ key hashes are made with (``OTV_PEPPER_FILE`` for ``otv keys new``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import fcntl
 import signal
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from otv import logs
-from otv.embedded import EmbeddedStack
+from otv.embedded import EmbeddedStack, persistent_store
 from otv.settings import Settings
 
 
@@ -37,25 +33,13 @@ def up(port: int) -> int:
     """
     settings = Settings.from_env()
     logs.configure(settings.log_level, settings.log_format)
-    with _store(settings.cache_dir) as store:
+    with persistent_store(settings.cache_dir) as (store, persistent):
+        if not persistent:
+            click.echo(
+                "otv: the cache's store is in use by another otv; using a temporary one", err=True
+            )
         asyncio.run(_up(settings, store, port or None))
     return 0
-
-
-@contextlib.contextmanager
-def _store(cache_dir: Path) -> Iterator[Path]:
-    """The persistent store if no other ``otv up`` holds it, else a temporary one."""
-    store = cache_dir / "stack"
-    store.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with open(cache_dir / "stack.lock", "a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            click.echo(f"otv: {store} is in use by another otv; using a temporary store", err=True)
-            with tempfile.TemporaryDirectory(prefix="otv-up-") as temporary:
-                yield Path(temporary)
-            return
-        yield store
 
 
 async def _up(settings: Settings, store: Path, port: int | None) -> None:

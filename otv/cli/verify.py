@@ -18,7 +18,7 @@ from otv.bus import Bus
 from otv.bus.events import check_id, new_verification_id
 from otv.cli.output import conclusion_line, console, print_report
 from otv.client import FIRST_CONNECT_S, Conclusion, VerificationClient
-from otv.embedded import EmbeddedStack
+from otv.embedded import EmbeddedStack, persistent_store
 from otv.environment import snapshot, tool_versions
 from otv.errors import RepositoryError, UsageError
 from otv.git import RepositorySource
@@ -41,8 +41,7 @@ EXIT_CODES = {Verdict.PASSED: 0, Verdict.WARNED: 0, Verdict.FAILED: 1, Verdict.E
     "-t",
     "targets",
     multiple=True,
-    required=True,
-    help="A target branch to verify against; repeat for several.",
+    help="A target branch to verify against; repeat for several (default: the profile's).",
 )
 @click.option(
     "--profile",
@@ -163,10 +162,13 @@ async def _verify(
         return await _on(
             settings.nats_url, key, request, verification_id, correlation_id, timeout_s
         )
-    async with EmbeddedStack(settings) as stack:
-        return await _on(
-            stack.url, stack.admin_key, request, verification_id, correlation_id, timeout_s
-        )
+    # The store in the cache directory: a re-run of an unchanged tree (from a git
+    # hook, say) finds its scenario results there.
+    with persistent_store(settings.cache_dir) as (store, _):
+        async with EmbeddedStack(settings, store_dir=store) as stack:
+            return await _on(
+                stack.url, stack.admin_key, request, verification_id, correlation_id, timeout_s
+            )
 
 
 async def _on(

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
 import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -34,6 +35,22 @@ log = logging.getLogger(__name__)
 
 _READY_TIMEOUT_S = 30.0
 _STOP_TIMEOUT_S = 15.0
+
+
+@contextlib.contextmanager
+def persistent_store(cache_dir: Path) -> Iterator[tuple[Path, bool]]:
+    """The stack's store in the cache directory, unless another otv holds it: then a
+    temporary one. Yields the store, and whether it is the persistent one."""
+    store = cache_dir / "stack"
+    store.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with open(cache_dir / "stack.lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            with tempfile.TemporaryDirectory(prefix="otv-stack-") as temporary:
+                yield Path(temporary), False
+            return
+        yield store, True
 
 
 def secret_file(path: Path, make: str) -> Path:

@@ -70,6 +70,28 @@ class Mirror:
             raise RepositoryError(f"unknown {what} {ref!r} in {self.source.display}")
         return result.stdout.strip()
 
+    def branches(self) -> list[str]:
+        """The repository's branch names."""
+        repo = self.source.local_path
+        if repo is None:
+            with self.locked():
+                self._clone_if_missing()
+                if not self._refs_fetched:
+                    self._fetch(_BRANCHES_AND_TAGS, prune=True)
+                    self._refs_fetched = True
+            repo = self.path
+        listed = checked(
+            run_git(
+                repo,
+                "for-each-ref",
+                "--format=%(refname:short)",
+                "refs/heads",
+                timeout_s=self.timeout_s,
+            ),
+            "listing branches",
+        )
+        return sorted(listed.stdout.split())
+
     def ensure(self, *commits: str) -> None:
         """Make sure the mirror holds ``commits``, cloning or fetching as needed."""
         with self.locked():

@@ -1,8 +1,9 @@
-"""Paths in a worktree for scenarios: relative, inside the repository, symlinks not followed out."""
+"""For scenario configs and runs: paths that stay in the repository, patterns that compile."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path, PurePosixPath
 
 from otv.globs import matches
@@ -43,3 +44,12 @@ def walk(root: Path, patterns: list[str]) -> list[str]:
             if matches(relative, patterns):
                 found.append(relative)
     return found
+
+
+def regex(pattern: str) -> str:
+    """``pattern`` if it compiles (for config validators): a bad one is a clear profile error."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+    return pattern

@@ -157,8 +157,6 @@ def _request_problem(request: pb.VerificationRequest) -> str:
     """What is wrong with the shape of a request, or an empty string."""
     if not request.repository:
         return "no repository given"
-    if not request.targets:
-        return "no target branch given"
     if len(request.targets) > MAX_TARGETS:
         return f"{len(request.targets)} target branches given; at most {MAX_TARGETS} are allowed"
     return ""

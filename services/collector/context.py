@@ -18,6 +18,7 @@ from otv.git.merge import changed_files
 from otv.git.objects import read_file_at
 from otv.git.source import GitCredentials
 from otv.git.tree import BlobReader
+from otv.globs import matches_branch
 from otv.profiles import REPOSITORY_PROFILES_PATH
 from otv.profiles.model import ContextSpec
 from otv.profiles.yaml_source import MAX_DOCUMENT_BYTES
@@ -61,11 +62,31 @@ class Collection:
 
     def resolve(self, head: str, targets: list[str]) -> tuple[str, dict[str, str]]:
         """The head's commit and each target's, fetched into the mirror."""
+        head_sha = self.resolve_head(head)
+        return head_sha, self.resolve_targets(head_sha, targets)
+
+    def resolve_head(self, head: str) -> str:
+        """The head's commit, fetched into the mirror."""
         head_sha = self.mirror.resolve(head or "HEAD", "head")
+        self.mirror.ensure(head_sha)
+        return head_sha
+
+    def resolve_targets(self, head_sha: str, targets: list[str]) -> dict[str, str]:
         names = list(dict.fromkeys(targets))  # each target once, in the order given
         shas = {name: self.mirror.resolve(name, "target branch") for name in names}
         self.mirror.ensure(head_sha, *shas.values())
-        return head_sha, shas
+        return shas
+
+    def expand_targets(self, patterns: tuple[str, ...]) -> list[str]:
+        """The branches a profile's target names and globs name, in the profile's order."""
+        branches = self.mirror.branches()
+        found: list[str] = []
+        for pattern in patterns:
+            if any(c in pattern for c in "*?["):
+                found += [b for b in branches if matches_branch(b, [pattern])]
+            else:
+                found.append(pattern)  # a plain name: an unknown one is reported as such
+        return list(dict.fromkeys(found))
 
     def repository_profiles(self, head_sha: str) -> bytes:
         found = read_file_at(

@@ -23,6 +23,7 @@ from otv.bus.subjects import (
 )
 from otv.context_details import keep
 from otv.environment import sanitize
+from otv.errors import UsageError
 from otv.git.source import GitCredentials
 from otv.outcomes import SEVERITY_TO_PB
 from otv.profiles import ResolvedProfile, select_profiles
@@ -44,6 +45,7 @@ AUTHORIZED = ConsumerSpec(
 )
 
 DEFAULT_PROFILE = "default"
+MAX_TARGETS = 32
 # Bumped when what is cached changes shape, so old entries are not reused.
 _CACHE_FORMAT = "1"
 _PARALLEL_TARGETS = 4
@@ -84,11 +86,19 @@ class CollectorService:
             self._credentials,
             settings.context_file_max_bytes,
         )
-        head_sha, targets = await asyncio.to_thread(
-            collection.resolve, request.head, list(request.targets)
-        )
+        head_sha = await asyncio.to_thread(collection.resolve_head, request.head)
         repository_profiles = await asyncio.to_thread(collection.repository_profiles, head_sha)
         profile = self.resolve_profile(request, repository_profiles)
+        names = list(request.targets)
+        if not names:
+            names = await asyncio.to_thread(collection.expand_targets, profile.targets)
+        if not names:
+            raise UsageError(
+                f"no target branch: give --target, or list targets in profile {profile.name!r}"
+            )
+        if len(names) > MAX_TARGETS:
+            raise UsageError(f"{len(names)} target branches; at most {MAX_TARGETS} are allowed")
+        targets = await asyncio.to_thread(collection.resolve_targets, head_sha, names)
         head_dependencies, head_findings = await asyncio.to_thread(
             collection.head_dependencies, head_sha
         )

@@ -66,8 +66,8 @@ def _target_section(target: TargetReport) -> list[str]:
         "|---|---|---|---|---|",
     ]
     lines += [
-        f"| {_code(s.id)} | {s.type} | {s.severity} | {OUTCOME_MARK[s.outcome]} {s.outcome} "
-        f"| {s.duration_s:.2f} s |"
+        f"| {_code(s.id)} | {s.type} | {s.severity} | {OUTCOME_MARK[s.outcome]} {s.outcome}"
+        f"{' (flaky)' if s.flaky else ''}{' (cached)' if s.cached else ''} | {s.duration_s:.2f} s |"
         for s in target.scenarios
     ]
     lines.append("")

@@ -13,7 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from otv.outcomes import OUTCOME_FROM_PB, SEVERITY_FROM_PB, Outcome, Severity, Verdict
 from otv.queries import Phase
-from otv.report import ScenarioReport, TargetContextReport, VerificationContextReport
+from otv.report import (
+    DiagnosisReport,
+    ScenarioReport,
+    TargetContextReport,
+    VerificationContextReport,
+)
 from otv.v1 import events_pb2 as pb
 from services.reporter.context import target_context, verification_context
 
@@ -144,6 +149,8 @@ def _collected(state: VerificationState, event: Message, time: str) -> None:
     state.head_ref = event.head.ref
     state.head_sha = event.head.sha
     details = {d.name: d for d in event.details.targets}
+    # The targets as collected: the request's, or the profile's when it named none.
+    state.requested_targets = [context.name for context in event.targets]
     for context in event.targets:
         target = state.target(context.name)
         target.sha = context.sha
@@ -167,7 +174,18 @@ def _job(state: VerificationState, event: Message, time: str) -> None:
 
 
 def _scenario(result: pb.ScenarioResult) -> ScenarioReport:
+    diagnosis = None
+    if result.HasField("diagnosis") and result.diagnosis.kind in ("failure", "infra", "error"):
+        found = result.diagnosis
+        diagnosis = DiagnosisReport(
+            kind=found.kind,
+            exit_code=found.exit_code if found.HasField("exit_code") else None,
+            output=found.output,
+            expected=found.expected,
+        )
     return ScenarioReport(
+        flaky=result.flaky,
+        diagnosis=diagnosis,
         id=result.id,
         type=result.type,
         severity=SEVERITY_FROM_PB.get(result.severity, Severity.WARNING),

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from otv.context import TargetDetails
 from otv.errors import OtvError
 from otv.git.source import GitCredentials
-from otv.globs import matches
+from otv.globs import matches, matches_branch
 from otv.outcomes import Outcome
 from otv.redaction import redact
 from otv.scenarios import (
@@ -210,7 +210,7 @@ def _error(message: str) -> ScenarioOutput:
 
 def _filtered_out(spec: ScenarioSpec, job: Job) -> str | None:
     """Why ``when`` keeps the scenario from this target, or None if it does not."""
-    if spec.when_targets and not matches(job.target.name, spec.when_targets):
+    if spec.when_targets and not matches_branch(job.target.name, spec.when_targets):
         return f"not run: {job.target.name} is not one of {', '.join(spec.when_targets)}"
     if spec.when_changed and not any(
         matches(change.path, spec.when_changed) for change in job.target.changed_files

@@ -53,7 +53,7 @@ def children_of(pid: int) -> list[int]:
 
 def test_otv_up_serves_verifications_with_its_admin_key_and_stops_cleanly(tmp_path: Path) -> None:
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "OTV_LOG_FORMAT": "json"}
-    env.pop("OTV_SERVER", None)
+    env.pop("OTV_CACHE_DIR", None)  # the default: under XDG_CACHE_HOME
     process, printed = start_up(env)
     try:
         url, key_file = printed["NATS URL"], Path(printed["admin key"].split(" ")[0])
@@ -111,6 +111,7 @@ def test_otv_up_serves_verifications_with_its_admin_key_and_stops_cleanly(tmp_pa
 
 def test_a_restarted_otv_up_keeps_its_admin_key(tmp_path: Path) -> None:
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "OTV_LOG_FORMAT": "json"}
+    env.pop("OTV_CACHE_DIR", None)
     first, printed = start_up(env)
     first.send_signal(signal.SIGINT)
     assert first.wait(timeout=30) == 0
@@ -152,6 +153,7 @@ def test_a_restarted_otv_up_keeps_its_admin_key(tmp_path: Path) -> None:
 
 def test_otv_keys_against_otv_up(tmp_path: Path) -> None:
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "OTV_LOG_FORMAT": "json"}
+    env.pop("OTV_CACHE_DIR", None)
     process, printed = start_up(env)
     admin = Path(printed["admin key"].split(" ")[0]).read_text().strip()
     url = printed["NATS URL"]

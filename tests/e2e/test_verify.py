@@ -211,3 +211,48 @@ def test_the_otv_program_prints_one_line_and_no_traceback(tmp_path: Path) -> Non
     last = result.stderr.splitlines()[-1]
     assert last.startswith("otv: verification "), result.stderr
     assert last.endswith("unknown target branch 'gone' in " + str(repo.path)), result.stderr
+
+
+def test_the_profile_names_the_targets_when_the_request_does_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = two_target_repository(tmp_path / "repo")
+    repo.branch("release/2.0", "release/1.0")
+    profiles = tmp_path / "profiles.yaml"
+    profiles.write_text(
+        profiles_yaml().replace("  default:\n", "  default:\n    targets: [main, 'release/*']\n")
+    )
+    code, out, _ = verify(
+        capsys, str(repo.path), "--head", "feature", "--profiles", str(profiles), "--json"
+    )
+    assert code == 0
+    assert [t["name"] for t in json.loads(out)["targets"]] == ["main", "release/1.0", "release/2.0"]
+    profiles.write_text(profiles_yaml())
+    code, out, err = verify(
+        capsys, str(repo.path), "--head", "feature", "--profiles", str(profiles)
+    )
+    assert code == 2
+    assert "no target branch: give --target, or list targets in profile 'default'" in err
+
+
+def test_a_repeated_verification_is_served_from_the_cache(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = two_target_repository(tmp_path / "repo")
+    profiles = tmp_path / "profiles.yaml"
+    profiles.write_text(profiles_yaml())
+    argv = [
+        str(repo.path),
+        "--head",
+        "feature",
+        "-t",
+        "main",
+        "--profiles",
+        str(profiles),
+        "--json",
+    ]
+    first = json.loads(verify(capsys, *argv)[1])
+    second = json.loads(verify(capsys, *argv)[1])
+    assert [s["cached"] for s in first["targets"][0]["scenarios"]] == [False, False]
+    assert [s["cached"] for s in second["targets"][0]["scenarios"]] == [True, True]
+    assert [s["outcome"] for s in second["targets"][0]["scenarios"]] == ["passed", "passed"]

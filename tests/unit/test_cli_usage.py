@@ -16,12 +16,6 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-def test_a_missing_target_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "verify", ".")
-    assert code == 2
-    assert "Missing option '--target'" in err
-
-
 def test_a_missing_repository_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "verify", str(tmp_path / "nowhere"), "--target", "main")
     assert code == 2

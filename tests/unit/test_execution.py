@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -11,8 +12,9 @@ from support import CHECK_FEATURE, GitRepo, two_target_repository
 from otv.errors import GitFailure
 from otv.git import speculative_merge
 from otv.outcomes import Outcome, Severity
-from otv.scenarios import ScenarioContext, ScenarioOutput, ScenarioRegistry, TargetInfo
-from services.runner.execution import Job, JobRunner, ScenarioRecord, ScenarioSpec
+from otv.scenarios import ChangedFile, ScenarioContext, ScenarioOutput, ScenarioRegistry, TargetInfo
+from services.runner.execution import JobRunner
+from services.runner.job import Job, ScenarioRecord, ScenarioSpec
 from services.runner.scenarios.command import CommandScenario
 from services.runner.scenarios.merge import MergeScenario
 
@@ -58,7 +60,11 @@ def registry() -> ScenarioRegistry:
 
 
 def spec(
-    scenario_id: str, kind: str, config: dict[str, Any] | None = None, retries: int = 0
+    scenario_id: str,
+    kind: str,
+    config: dict[str, Any] | None = None,
+    retries: int = 0,
+    **rules: Any,
 ) -> ScenarioSpec:
     return ScenarioSpec(
         id=scenario_id,
@@ -67,6 +73,7 @@ def spec(
         timeout_s=30,
         retries=retries,
         config_json=json.dumps(config or {}),
+        **rules,
     )
 
 
@@ -214,3 +221,108 @@ async def test_the_runners_mirror_must_give_the_collectors_tree(tmp_path: Path) 
     # The job fails as a whole (and is retried): it must not run on another tree.
     with pytest.raises(GitFailure, match=r"merging into main gives tree \w+ here but 000000000000"):
         await run(runner, wrong)
+
+
+async def test_needs_wait_and_skip_when_what_they_need_did_not_pass(tmp_path: Path) -> None:
+    repo = two_target_repository(tmp_path / "repo")
+    runner = JobRunner(registry(), tmp_path / "cache", 30)
+    failing = ["sh", "-c", "exit 1"]
+    records, _ = await run(
+        runner,
+        job(
+            repo,
+            "main",
+            spec("lint", "command", {"run": failing}),
+            spec("build", "command", {"run": ["true"]}),
+            spec("deploy", "command", {"run": ["true"]}, needs=("build",)),
+            spec("publish", "command", {"run": ["true"]}, needs=("lint", "deploy")),
+        ),
+    )
+    outcome = {r.id: (r.outcome, r.message) for r in records}
+    assert outcome["deploy"][0] is Outcome.PASSED
+    assert outcome["publish"] == (Outcome.SKIPPED, "not run: it needs lint, which failed")
+
+
+async def test_when_filters_by_target_and_by_changed_path(tmp_path: Path) -> None:
+    repo = two_target_repository(tmp_path / "repo")
+    runner = JobRunner(registry(), tmp_path / "cache", 30)
+    the_job = job(
+        repo,
+        "main",
+        spec("release-only", "merge", when_targets=("release/*",)),
+        spec("main-only", "merge", when_targets=("main",)),
+        spec("docs", "merge", when_changed=("docs/**",)),
+        spec("app", "merge", when_changed=("*.txt",)),
+    )
+    the_job = Job(
+        **{
+            **the_job.__dict__,
+            "target": TargetInfo(
+                **{**the_job.target.__dict__, "changed_files": (ChangedFile("app.txt", "M"),)}
+            ),
+        }
+    )
+    records, _ = await run(runner, the_job)
+    outcome = {r.id: (r.outcome, r.message) for r in records}
+    assert outcome["release-only"] == (Outcome.SKIPPED, "not run: main is not one of release/*")
+    assert outcome["main-only"][0] is Outcome.PASSED
+    assert outcome["docs"] == (Outcome.SKIPPED, "not run: no changed file matches docs/**")
+    assert outcome["app"][0] is Outcome.PASSED
+
+
+async def test_scenarios_run_concurrently_up_to_the_parallelism(tmp_path: Path) -> None:
+    repo = two_target_repository(tmp_path / "repo")
+    runner = JobRunner(registry(), tmp_path / "cache", 30)
+    nap = {"run": ["sleep", "0.6"]}
+    scenarios = [spec(f"s{i}", "command", nap) for i in range(3)]
+    started = time.monotonic()
+    await run(runner, Job(**{**job(repo, "main", *scenarios).__dict__, "parallelism": 3}))
+    together = time.monotonic() - started
+    started = time.monotonic()
+    await run(runner, Job(**{**job(repo, "main", *scenarios).__dict__, "parallelism": 1}))
+    one_by_one = time.monotonic() - started
+    assert together < 1.5 < one_by_one
+
+
+async def test_an_isolated_scenario_writes_in_a_tree_of_its_own(tmp_path: Path) -> None:
+    repo = two_target_repository(tmp_path / "repo")
+    runner = JobRunner(registry(), tmp_path / "cache", 30)
+    records, _ = await run(
+        runner,
+        job(
+            repo,
+            "main",
+            spec(
+                "writer",
+                "command",
+                {"shell": "echo junk > generated.txt && test -f feature.txt"},
+                isolated=True,
+            ),
+            spec("reader", "command", {"shell": "test ! -e generated.txt"}, needs=("writer",)),
+        ),
+    )
+    assert [r.outcome for r in records] == [Outcome.PASSED, Outcome.PASSED]
+
+
+async def test_a_scenario_that_fails_then_passes_is_flaky(tmp_path: Path) -> None:
+    repo = two_target_repository(tmp_path / "repo")
+    runner = JobRunner(registry(), tmp_path / "cache", 30)
+    records, _ = await run(runner, job(repo, "main", spec("once", "flaky", retries=1)))
+    assert (records[0].outcome, records[0].flaky, records[0].attempts) == (Outcome.PASSED, True, 2)
+
+
+async def test_failures_carry_a_diagnosis(tmp_path: Path) -> None:
+    repo = two_target_repository(tmp_path / "repo")
+    runner = JobRunner(registry(), tmp_path / "cache", 30)
+    records, _ = await run(
+        runner,
+        job(
+            repo,
+            "main",
+            spec("f", "command", {"shell": "echo boom; exit 2"}),
+            spec("b", "broken"),
+            spec("m", "command", {"run": ["no-such-tool-xyz"]}),
+        ),
+    )
+    kinds = {r.id: (r.diagnosis.kind, r.diagnosis.exit_code) for r in records if r.diagnosis}
+    assert kinds == {"f": ("failure", 2), "b": ("error", None), "m": ("infra", None)}

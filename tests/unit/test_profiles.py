@@ -192,3 +192,66 @@ def test_a_client_profiles_file_is_refused_where_the_deployment_does_not_allow_i
             allow_client=False,
             allow_repository=False,
         )
+
+
+NEEDS = """\
+version: 1
+profiles:
+  base:
+    targets: [main, "release/*"]
+    parallelism: 2
+    scenarios:
+      - {id: build, type: merge}
+      - {id: test, type: merge, needs: [build]}
+  child:
+    extends: base
+    scenarios:
+      - {id: deploy, type: merge, needs: [test], when: {targets: ["release/*"], changed: ["deploy/**"]}}
+"""
+
+
+def test_targets_parallelism_needs_and_when_resolve_through_extends() -> None:
+    profile = ProfilesFile.parse(NEEDS, "p.yaml").resolve("child", REGISTRY)
+    assert profile.targets == ("main", "release/*")
+    assert profile.parallelism == 2
+    deploy = profile.scenarios[-1]
+    assert (deploy.needs, deploy.when_targets, deploy.when_changed) == (
+        ("test",),
+        ("release/*",),
+        ("deploy/**",),
+    )
+
+
+def test_a_cycle_in_needs_is_refused() -> None:
+    text = NEEDS.replace("{id: build, type: merge}", "{id: build, type: merge, needs: [deploy]}")
+    with pytest.raises(ProfileError) as caught:
+        ProfilesFile.parse(text, "p.yaml").resolve("child", REGISTRY)
+    assert "scenarios need each other in a cycle: " in caught.value.message
+    assert caught.value.message.startswith("p.yaml:")
+
+
+def test_needing_an_unknown_scenario_is_refused() -> None:
+    with pytest.raises(ProfileError, match=r"^p.yaml:8: 'test' needs unknown scenario 'lint'$"):
+        ProfilesFile.parse(NEEDS.replace("needs: [build]", "needs: [lint]"), "p.yaml").resolve(
+            "base", REGISTRY
+        )
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        (
+            'changed: ["deploy/**"]',
+            "p.yaml:12: profiles.child.scenarios.0.when.changed: invalid glob '/abs'",
+        ),
+        (
+            'targets: ["release/*"]',
+            "p.yaml:12: profiles.child.scenarios.0.when.targets: invalid glob 'rel[ease'",
+        ),
+    ],
+)
+def test_a_when_glob_that_cannot_compile_is_refused(broken: str, message: str) -> None:
+    replacement = broken.replace('"deploy/**"', '"/abs"').replace('"release/*"', '"rel[ease"')
+    with pytest.raises(ProfileError) as caught:
+        ProfilesFile.parse(NEEDS.replace(broken, replacement), "p.yaml").resolve("child", REGISTRY)
+    assert caught.value.message.startswith(message)

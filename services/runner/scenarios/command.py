@@ -33,7 +33,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from otv.scenarios import ScenarioContext, ScenarioOutput, could_not_check, failed, passed
-from otv.scenarios.paths import OutsideRepository, inside, relative_path
+from otv.scenarios.paths import OutsideRepository, inside, regex, relative_path
 from otv.scenarios.process import CommandNotRunnable, minimal_environment, run_command
 
 
@@ -59,7 +59,7 @@ class CommandConfig(BaseModel):
     @classmethod
     def _patterns(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
-            re.compile(pattern)
+            regex(pattern)
         return patterns
 
     @field_validator("cwd")

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from otv.environment import TOOLS
 from otv.redaction import REDACTED
 from otv.scenarios import ScenarioContext, ScenarioOutput, could_not_check, failed, passed
+from otv.scenarios.paths import regex
 
 _VERSION = re.compile(r"\d+(?:\.\d+)+")
 
@@ -47,7 +48,7 @@ class EnvConfig(BaseModel):
     @classmethod
     def _patterns(cls, matches: dict[str, str]) -> dict[str, str]:
         for pattern in matches.values():
-            re.compile(pattern)
+            regex(pattern)
         return matches
 
 

@@ -21,7 +21,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from otv.scenarios import ScenarioContext, ScenarioOutput, failed, passed
-from otv.scenarios.paths import OutsideRepository, inside, relative_path
+from otv.scenarios.paths import OutsideRepository, inside, regex, relative_path
 
 _MAX_READ = 4 * 1024 * 1024
 
@@ -45,7 +45,7 @@ class FileConfig(BaseModel):
     @classmethod
     def _patterns(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
-            re.compile(pattern)
+            regex(pattern)
         return patterns
 
 

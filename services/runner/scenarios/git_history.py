@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from otv.git.command import run_git
 from otv.scenarios import ScenarioContext, ScenarioOutput, could_not_check, failed, passed
+from otv.scenarios.paths import regex
 
 _MAX_COMMITS = 1000
 _LISTED = 10
@@ -40,9 +41,7 @@ class GitConfig(BaseModel):
     @field_validator("message_matches", "branch_matches")
     @classmethod
     def _pattern(cls, pattern: str | None) -> str | None:
-        if pattern is not None:
-            re.compile(pattern)
-        return pattern
+        return regex(pattern) if pattern is not None else None
 
 
 class GitScenario:

@@ -1,0 +1,108 @@
+"""``otv profiles``: check a profiles file, and show a profile as it resolves."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from otv.profiles import (
+    REPOSITORY_PROFILES_PATH,
+    ProfilesFile,
+    packaged_profiles,
+    read_profiles_file,
+)
+from otv.profiles.resolve import ResolvedProfile
+from otv.scenarios import ScenarioRegistry
+
+
+@click.group()
+def profiles() -> None:
+    """Check verification profiles, and show what a profile runs."""
+
+
+def _load(path: Path | None) -> ProfilesFile:
+    """The file given, else the repository's own profiles here, else otv's defaults."""
+    if path is not None:
+        return read_profiles_file(path)
+    if Path(REPOSITORY_PROFILES_PATH).is_file():
+        return read_profiles_file(Path(REPOSITORY_PROFILES_PATH))
+    return packaged_profiles()
+
+
+@profiles.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def check(file: Path | None) -> int:
+    """Check a profiles file: every profile resolves, every scenario is valid.
+
+    FILE defaults to .otv/profiles.yaml here, else otv's own profiles.
+
+    \b
+    Example:
+      otv profiles check .otv/profiles.yaml
+    """
+    loaded = _load(file)
+    registry = ScenarioRegistry.from_entry_points()
+    resolved = [loaded.resolve(name, registry) for name in loaded.profile_names()]
+    count = sum(len(profile.scenarios) for profile in resolved)
+    click.echo(f"{loaded.name}: {len(resolved)} profiles, {count} scenarios, all valid")
+    return 0
+
+
+@profiles.command()
+@click.argument("name")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A profiles file (default: .otv/profiles.yaml here, else otv's own).",
+)
+def show(name: str, file: Path | None) -> int:
+    """Show profile NAME resolved: what it extends merged in, defaults filled, as YAML.
+
+    \b
+    Example:
+      otv profiles show strict
+    """
+    profile = _load(file).resolve(name, ScenarioRegistry.from_entry_points())
+    sys.stdout.write(yaml.safe_dump(_as_document(profile), sort_keys=False, allow_unicode=True))
+    return 0
+
+
+def _as_document(profile: ResolvedProfile) -> dict[str, Any]:
+    scenarios = []
+    for scenario in profile.scenarios:
+        entry: dict[str, Any] = {
+            "id": scenario.id,
+            "type": scenario.type,
+            "severity": str(scenario.severity),
+            "timeout": scenario.timeout_s,
+            "retries": scenario.retries,
+        }
+        if scenario.when_targets or scenario.when_changed:
+            entry["when"] = {
+                k: list(v)
+                for k, v in (("targets", scenario.when_targets), ("changed", scenario.when_changed))
+                if v
+            }
+        if scenario.needs:
+            entry["needs"] = list(scenario.needs)
+        if scenario.isolated:
+            entry["isolated"] = True
+        if scenario.cache is not None:
+            entry["cache"] = scenario.cache
+        entry.update(scenario.config)
+        entry["defined_at"] = scenario.where
+        scenarios.append(entry)
+    document: dict[str, Any] = {"name": profile.name, "source": profile.source}
+    if profile.targets:
+        document["targets"] = list(profile.targets)
+    document["parallelism"] = profile.parallelism
+    context = profile.context.model_dump(mode="json", exclude_defaults=True)
+    if context:
+        document["context"] = context
+    document["scenarios"] = scenarios
+    return document
