@@ -83,7 +83,9 @@ class EventConsumer:
                     await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
                     continue
                 try:
-                    messages = await subscription.fetch(batch=free, timeout=1.0)
+                    # One at a time: a larger batch holds the first message back
+                    # until the batch fills or the fetch times out.
+                    messages = await subscription.fetch(batch=1, timeout=1.0)
                 except (NatsTimeoutError, TimeoutError):
                     continue  # nothing to do within the fetch's time
                 except (ConnectionClosedError, NatsError, OSError) as exc:

@@ -21,12 +21,13 @@ from otv.bus.subjects import (
     Subject,
     event_id,
 )
+from otv.context import Dependency
 from otv.context_details import keep
 from otv.environment import sanitize
 from otv.errors import UsageError
 from otv.git.source import GitCredentials
 from otv.outcomes import SEVERITY_TO_PB
-from otv.profiles import ResolvedProfile, select_profiles
+from otv.profiles import ResolvedProfile, ResolvedScenario, select_profiles
 from otv.runtime import Worker
 from otv.scenarios import ScenarioRegistry
 from otv.settings import Settings
@@ -99,9 +100,7 @@ class CollectorService:
         if len(names) > MAX_TARGETS:
             raise UsageError(f"{len(names)} target branches; at most {MAX_TARGETS} are allowed")
         targets = await asyncio.to_thread(collection.resolve_targets, head_sha, names)
-        head_dependencies, head_findings = await asyncio.to_thread(
-            collection.head_dependencies, head_sha
-        )
+        head = await self._head_context(collection, head_sha, cache)
         profile_digest = hashlib.sha256(profile.context.model_dump_json().encode()).hexdigest()
         limit = asyncio.Semaphore(_PARALLEL_TARGETS)
         prober = Prober(settings.kubeconfig)
@@ -120,7 +119,12 @@ class CollectorService:
             else:
                 async with limit:
                     found = await asyncio.to_thread(
-                        collection.target, name, sha, head_sha, profile.context, head_dependencies
+                        collection.target,
+                        name,
+                        sha,
+                        head_sha,
+                        profile.context,
+                        [_dependency(d) for d in head.head_dependencies],
                     )
                 collected = convert.collected_target(found)
                 await cache.put(key, collected.SerializeToString())
@@ -131,10 +135,10 @@ class CollectorService:
 
         collected = await asyncio.gather(*(one(name, sha) for name, sha in targets.items()))
         details = pb.ContextDetails(
-            head_dependencies=[convert.dependency(d) for d in head_dependencies],
+            head_dependencies=head.head_dependencies,
             targets=[c.details for c in collected],
             environment=sanitize(request.environment),
-            findings=[convert.finding(f) for f in head_findings],
+            findings=head.findings,
         )
         vid = authorized.meta.verification_id
         inline, ref = await keep(objects, vid, details, settings.context_inline_max_bytes)
@@ -153,6 +157,24 @@ class CollectorService:
             event.details_ref.CopyFrom(ref)
         return event
 
+    async def _head_context(
+        self, collection: Collection, head_sha: str, cache: Records
+    ) -> pb.ContextDetails:
+        """The head's dependencies and findings: read once per head commit, then reused."""
+        key = hashlib.sha256(
+            "\0".join((_CACHE_FORMAT, "head", collection.source.cache_key, head_sha)).encode()
+        ).hexdigest()
+        cached = await cache.get(key)
+        if cached is not None:
+            return pb.ContextDetails.FromString(cached.value)
+        dependencies, findings = await asyncio.to_thread(collection.head_dependencies, head_sha)
+        head = pb.ContextDetails(
+            head_dependencies=[convert.dependency(d) for d in dependencies],
+            findings=[convert.finding(f) for f in findings],
+        )
+        await cache.put(key, head.SerializeToString())
+        return head
+
     def resolve_profile(
         self, request: pb.VerificationRequest, repository_profiles: bytes
     ) -> ResolvedProfile:
@@ -167,19 +189,32 @@ class CollectorService:
         return profiles.resolve(request.profile or DEFAULT_PROFILE, self._registry)
 
 
+def _dependency(d: pb.Dependency) -> Dependency:
+    return Dependency(d.ecosystem, d.name, d.version, d.specifier, d.source, d.direct)
+
+
 def _profile_message(profile: ResolvedProfile) -> pb.ResolvedProfile:
     return pb.ResolvedProfile(
         name=profile.name,
         source=profile.source,
-        scenarios=[
-            pb.ScenarioSpec(
-                id=s.id,
-                type=s.type,
-                severity=SEVERITY_TO_PB[s.severity],
-                timeout_s=s.timeout_s,
-                retries=s.retries,
-                config_json=s.config_json(),
-            )
-            for s in profile.scenarios
-        ],
+        scenarios=[_scenario_message(s) for s in profile.scenarios],
+        parallelism=profile.parallelism,
     )
+
+
+def _scenario_message(scenario: ResolvedScenario) -> pb.ScenarioSpec:
+    message = pb.ScenarioSpec(
+        id=scenario.id,
+        type=scenario.type,
+        severity=SEVERITY_TO_PB[scenario.severity],
+        timeout_s=scenario.timeout_s,
+        retries=scenario.retries,
+        config_json=scenario.config_json(),
+        when_targets=scenario.when_targets,
+        when_changed=scenario.when_changed,
+        needs=scenario.needs,
+        isolated=scenario.isolated,
+    )
+    if scenario.cache is not None:
+        message.cache = scenario.cache
+    return message

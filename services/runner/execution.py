@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -105,13 +106,15 @@ class JobRunner:
         if plugin.requires_worktree and not job.target.mergeable:
             reason = f"not run: the head does not merge into {job.target.name}"
             return _record(spec, skipped(reason), 0, started)
+        # Look in the cache before checking anything out: a hit needs no worktree.
+        context = await self._context(job, spec, None, checkouts)
+        key = self._cache_key(plugin, spec, config, context)
+        if key is not None and self._cache is not None:
+            hit = await self._cache.get(key, spec.id, spec.severity)
+            if hit is not None:
+                return hit
         async with self._checkout(plugin, spec, checkouts) as worktree:
-            context = await self._context(job, spec, worktree, checkouts)
-            key = self._cache_key(plugin, spec, config, context)
-            if key is not None and self._cache is not None:
-                hit = await self._cache.get(key, spec.id, spec.severity)
-                if hit is not None:
-                    return hit
+            context = dataclasses.replace(context, worktree=worktree)
             record = await self._attempts(plugin, spec, config, context, started)
         if key is not None and self._cache is not None:
             await self._cache.put(key, record)

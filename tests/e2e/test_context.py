@@ -155,8 +155,8 @@ async def test_a_second_verification_reuses_the_collected_context(
         await run(stack, "c3", request(repo.path, profiles))
         cached_later = await cache_entries(stack.operator_url)
     server.close()
-    assert cached_before == cached_after == 2  # one per target, reused by the second run
-    assert cached_later == 4  # a new head: collected again
+    assert cached_before == cached_after == 3  # one per target and one for the head, reused
+    assert cached_later == 6  # a new head: collected again
 
     def cached_part(report: dict[str, object]) -> list[dict[str, object]]:
         # Probes are run afresh each time (their latencies differ); the rest was reused.
