@@ -256,3 +256,28 @@ def test_a_repeated_verification_is_served_from_the_cache(
     assert [s["cached"] for s in first["targets"][0]["scenarios"]] == [False, False]
     assert [s["cached"] for s in second["targets"][0]["scenarios"]] == [True, True]
     assert [s["outcome"] for s in second["targets"][0]["scenarios"]] == ["passed", "passed"]
+
+
+def test_needs_when_and_cache_travel_through_the_pipeline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = two_target_repository(tmp_path / "repo")
+    profiles = tmp_path / "profiles.yaml"
+    profiles.write_text(
+        "version: 1\nprofiles:\n  default:\n    parallelism: 2\n    scenarios:\n"
+        "      - {id: lint, type: command, run: [sh, -c, 'exit 1']}\n"
+        "      - {id: build, type: command, run: ['true'], cache: false}\n"
+        "      - {id: publish, type: command, run: ['true'], needs: [lint, build]}\n"
+        "      - {id: release-only, type: merge, when: {targets: ['release/*']}}\n"
+        "      - {id: docs, type: merge, when: {changed: ['docs/**']}}\n"
+    )
+    argv = [str(repo.path), "--head", "feature", "-t", "main", "--profiles", str(profiles), "--json"]
+    runs = [json.loads(verify(capsys, *argv)[1]) for _ in range(2)]
+    first, second = ({s["id"]: s for s in run["targets"][0]["scenarios"]} for run in runs)
+    assert (first["publish"]["outcome"], first["publish"]["message"]) == (
+        "skipped", "not run: it needs lint, which failed",
+    )
+    assert first["release-only"]["message"] == "not run: main is not one of release/*"
+    assert first["docs"]["message"] == "not run: no changed file matches docs/**"
+    assert second["lint"]["cached"] is True
+    assert second["build"]["cached"] is False  # cache: false, through the pipeline
