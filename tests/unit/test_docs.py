@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from otv.scenarios import ScenarioRegistry
+
+DOCS = Path(__file__).parents[2] / "docs"
+
+
+def test_every_built_in_scenario_type_is_documented() -> None:
+    text = (DOCS / "scenarios.md").read_text()
+    for name in ScenarioRegistry.from_entry_points().names():
+        assert f"`{name}`" in text, f"{name} is not in docs/scenarios.md"
