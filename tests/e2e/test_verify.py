@@ -271,11 +271,21 @@ def test_needs_when_and_cache_travel_through_the_pipeline(
         "      - {id: release-only, type: merge, when: {targets: ['release/*']}}\n"
         "      - {id: docs, type: merge, when: {changed: ['docs/**']}}\n"
     )
-    argv = [str(repo.path), "--head", "feature", "-t", "main", "--profiles", str(profiles), "--json"]
+    argv = [
+        str(repo.path),
+        "--head",
+        "feature",
+        "-t",
+        "main",
+        "--profiles",
+        str(profiles),
+        "--json",
+    ]
     runs = [json.loads(verify(capsys, *argv)[1]) for _ in range(2)]
     first, second = ({s["id"]: s for s in run["targets"][0]["scenarios"]} for run in runs)
     assert (first["publish"]["outcome"], first["publish"]["message"]) == (
-        "skipped", "not run: it needs lint, which failed",
+        "skipped",
+        "not run: it needs lint, which failed",
     )
     assert first["release-only"]["message"] == "not run: main is not one of release/*"
     assert first["docs"]["message"] == "not run: no changed file matches docs/**"
