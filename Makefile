@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := build/sample
 
-.PHONY: setup run test lint proto bench clean
+.PHONY: setup run test lint proto schemas bench clean
 
 setup: $(STAMP)
 
@@ -38,6 +38,10 @@ bench: setup
 ## proto: regenerate the committed Python code and stubs from proto/
 proto: setup
 	$(BIN)/python -m grpc_tools.protoc -Iproto --python_out=. --pyi_out=. proto/otv/v1/*.proto
+
+## schemas: regenerate the committed JSON Schema of the report from its models
+schemas: setup
+	$(BIN)/python -m otv.report > schemas/otv.report.v1.schema.json
 
 clean:
 	rm -rf build $(VENV)

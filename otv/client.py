@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from opentelemetry.trace import SpanKind
@@ -16,7 +16,19 @@ from otv.bus.parser import Decoded
 from otv.bus.subjects import TERMINAL_SUBJECTS, ApiSubject, Header, Subject, event_id
 from otv.errors import SystemFailure
 from otv.outcomes import VERDICT_FROM_PB, Verdict
-from otv.queries import Phase, ReportFormat, ReportQuery, StatusQuery, VerificationStatus
+from otv.queries import (
+    DEFAULT_AGENT_TOKENS,
+    ListQuery,
+    Phase,
+    ReportFormat,
+    ReportQuery,
+    ReviewQuery,
+    StatusQuery,
+    VerificationList,
+    VerificationStatus,
+    WatchQuery,
+    WatchUpdate,
+)
 from otv.report import Report
 from otv.v1 import events_pb2 as pb
 
@@ -86,9 +98,51 @@ class VerificationClient:
         reply = await self.request(ApiSubject.STATUS, query)
         return VerificationStatus.model_validate_json(reply)
 
-    async def report(self, verification_id: str, fmt: ReportFormat = "json") -> bytes:
-        query = ReportQuery(verification_id=verification_id, format=fmt)
+    async def report(
+        self,
+        verification_id: str,
+        fmt: ReportFormat = "json",
+        max_tokens: int = DEFAULT_AGENT_TOKENS,
+    ) -> bytes:
+        query = ReportQuery(verification_id=verification_id, format=fmt, max_tokens=max_tokens)
         return await self.request(ApiSubject.REPORT, query.model_dump_json().encode())
+
+    async def list(self, query: ListQuery) -> VerificationList:
+        reply = await self.request(ApiSubject.LIST, query.model_dump_json().encode())
+        return VerificationList.model_validate_json(reply)
+
+    async def review(self, verification_id: str, waive: bool, reason: str) -> VerificationStatus:
+        query = ReviewQuery(verification_id=verification_id, waive=waive, reason=reason)
+        reply = await self.request(ApiSubject.REVIEW, query.model_dump_json().encode(), 15.0)
+        return VerificationStatus.model_validate_json(reply)
+
+    async def watch(
+        self, verification_id: str, timeout_s: float = 3600.0
+    ) -> AsyncIterator[WatchUpdate]:
+        """The verification's progress: where it is now, then each change, until it ends."""
+        deadline = time.monotonic() + timeout_s
+        async with self._bus.inbox() as inbox:
+            query = WatchQuery(verification_id=verification_id, deliver_to=inbox.subject)
+            update = WatchUpdate.model_validate_json(
+                await self.request(ApiSubject.WATCH, query.model_dump_json().encode())
+            )
+            yield update
+            while not update.status.phase.terminal:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise SystemFailure(
+                        f"verification {verification_id} did not end within {timeout_s:g} s"
+                    )
+                body = await inbox.next(min(_STATUS_POLL_S, remaining))
+                if body is None:
+                    # Quiet for a while: make sure nothing ended unseen (a reporter restart).
+                    status = await self.status(verification_id)
+                    if status.phase.terminal:
+                        yield WatchUpdate(status=status)
+                        return
+                    continue
+                update = WatchUpdate.model_validate_json(body)
+                yield update
 
     async def request(self, subject: str, body: bytes, timeout_s: float = 5.0) -> bytes:
         """An API request on ``subject``, presenting this client's key."""

@@ -24,6 +24,7 @@ from otv.bus.subjects import (
     EVENTS_STREAM,
     KEYS_CHANGED,
     REPORTS_BUCKET,
+    VERIFICATION_INDEX_BUCKET,
     VERIFICATIONS_BUCKET,
     ApiSubject,
     Subject,
@@ -101,6 +102,7 @@ _PUBLISHES: Final[dict[str, list[str]]] = {
         KEYS_CHANGED,
     ],
     "collector": [
+        Subject.CONTEXT_COLLECTING,
         Subject.CONTEXT_COLLECTED,
         *_stream(f"KV_{CONTEXT_CACHE_BUCKET}"),
         f"$KV.{CONTEXT_CACHE_BUCKET}.>",
@@ -117,8 +119,12 @@ _PUBLISHES: Final[dict[str, list[str]]] = {
     ],
     "reporter": [
         Subject.VERIFICATION_COMPLETED,
+        Subject.VERIFICATION_REVIEWED,  # on behalf of a reviewer the review API authorized
         *_stream(f"KV_{VERIFICATIONS_BUCKET}"),
         f"$KV.{VERIFICATIONS_BUCKET}.>",
+        *_stream(f"KV_{VERIFICATION_INDEX_BUCKET}"),
+        f"$KV.{VERIFICATION_INDEX_BUCKET}.>",
+        f"{inbox_prefix(CLIENT)}.>",  # a watch's progress, to the inbox the client named
         *_stream(f"OBJ_{REPORTS_BUCKET}"),
         f"$O.{REPORTS_BUCKET}.>",
         *_stream(f"OBJ_{CONTEXT_OBJECTS_BUCKET}"),  # to read context details
@@ -133,7 +139,15 @@ _SERVES: Final[dict[str, list[str]]] = {
         "otv.v1.api.audit.>",
         "$SRV.>",
     ],
-    "reporter": [ApiSubject.STATUS, ApiSubject.REPORT, KEYS_CHANGED, "$SRV.>"],
+    "reporter": [
+        ApiSubject.STATUS,
+        ApiSubject.REPORT,
+        ApiSubject.LIST,
+        ApiSubject.WATCH,
+        ApiSubject.REVIEW,
+        KEYS_CHANGED,
+        "$SRV.>",
+    ],
 }
 
 

@@ -7,36 +7,83 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from otv.outcomes import Verdict
+from otv.outcomes import Outcome, Verdict
 
 ID_PATTERN = r"^[A-Za-z0-9_\-]{1,64}$"
-ReportFormat = Literal["json", "markdown"]
+ReportFormat = Literal["json", "markdown", "junit", "sarif", "html", "tap", "agent"]
+REPORT_FORMATS: tuple[ReportFormat, ...] = (
+    "json",
+    "markdown",
+    "junit",
+    "sarif",
+    "html",
+    "tap",
+    "agent",
+)
+DEFAULT_AGENT_TOKENS = 2000
+# The file each format is written to (``otv verify --out``, ``otv report --out``).
+REPORT_FILES: dict[ReportFormat, str] = {
+    "json": "report.json",
+    "markdown": "report.md",
+    "junit": "junit.xml",
+    "sarif": "report.sarif",
+    "html": "report.html",
+    "tap": "report.tap",
+    "agent": "agent.txt",
+}
 
 
 class Phase(StrEnum):
     REQUESTED = "requested"
     AUTHORIZED = "authorized"
     REJECTED = "rejected"
+    COLLECTING = "collecting"
     RUNNING = "running"
     COMPLETED = "completed"
     ERRORED = "errored"
+    REVIEWED = "reviewed"
 
     @property
     def terminal(self) -> bool:
-        return self in (Phase.REJECTED, Phase.COMPLETED, Phase.ERRORED)
+        """The verification is over: nothing it runs can change its verdict any more."""
+        return self in (Phase.REJECTED, Phase.COMPLETED, Phase.ERRORED, Phase.REVIEWED)
 
 
-class StatusQuery(BaseModel):
+class _Query(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+
+class StatusQuery(_Query):
     verification_id: str = Field(pattern=ID_PATTERN)
 
 
-class ReportQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class ReportQuery(_Query):
     verification_id: str = Field(pattern=ID_PATTERN)
     format: ReportFormat = "json"
+    # For the agent format: the most the summary may take, in tokens of ~4 characters.
+    max_tokens: int = Field(default=DEFAULT_AGENT_TOKENS, ge=100, le=100_000)
+
+
+class ListQuery(_Query):
+    verdict: Verdict | None = None
+    # The repository as it was requested (a path or URL), exactly.
+    repository: str | None = Field(default=None, max_length=2048)
+    # ISO 8601: only verifications started at or after this time.
+    since: str | None = Field(default=None, max_length=40)
+    limit: int = Field(default=50, ge=1, le=1000)
+
+
+class WatchQuery(_Query):
+    verification_id: str = Field(pattern=ID_PATTERN)
+    # Where the reporter sends progress: an inbox the client listens on.
+    deliver_to: str = Field(pattern=r"^_INBOX\.[A-Za-z0-9_\-.]{1,200}$")
+
+
+class ReviewQuery(_Query):
+    verification_id: str = Field(pattern=ID_PATTERN)
+    # True: a failed verification is waived, and its verdict becomes warned.
+    waive: bool = False
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 class TargetProgress(BaseModel):
@@ -63,4 +110,51 @@ class VerificationStatus(BaseModel):
     head: str = ""
     profile: str = ""
     targets: list[TargetProgress] = Field(default_factory=list)
+    started_at: str = ""
     updated_at: str = ""
+    # Who reviewed it, when it was reviewed.
+    reviewed_by: str = ""
+    waived: bool = False
+
+
+class VerificationSummary(BaseModel):
+    """One line of ``otv list``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    verification_id: str
+    phase: Phase
+    verdict: Verdict | None = None
+    repository: str
+    head: str
+    profile: str
+    targets: list[str]
+    started_at: str
+    finished_at: str = ""
+
+
+class VerificationList(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    verifications: list[VerificationSummary]
+    # How many matched in all, of which ``verifications`` are the newest.
+    total: int
+
+
+class ScenarioProgress(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    target: str
+    scenario: str
+    outcome: Outcome
+    duration_s: float
+    message: str = ""
+
+
+class WatchUpdate(BaseModel):
+    """What ``watch`` sends after each change: the status, and the results that are new."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: VerificationStatus
+    finished: list[ScenarioProgress] = Field(default_factory=list)

@@ -6,17 +6,27 @@ The reporter builds it; the CLI and any other consumer read it.
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from otv.outcomes import Outcome, Severity, Verdict
 
 REPORT_SCHEMA: Final = "otv.report/v1"
+# Where the JSON Schema of the report is kept, generated from these models (``make schemas``).
+SCHEMA_FILE: Final = "schemas/otv.report.v1.schema.json"
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+
+class LocationReport(_Model):
+    """A place in a file: a path relative to the repository (or the profiles file), a line."""
+
+    path: str
+    line: int = 0
+    column: int = 0
 
 
 class DiagnosisReport(_Model):
@@ -27,6 +37,8 @@ class DiagnosisReport(_Model):
     exit_code: int | None = None
     output: str = ""
     expected: str = ""
+    # Where the problem is, when the check knows.
+    locations: list[LocationReport] = Field(default_factory=list)
 
 
 class ScenarioReport(_Model):
@@ -40,6 +52,8 @@ class ScenarioReport(_Model):
     attempts: int = 1
     flaky: bool = False
     diagnosis: DiagnosisReport | None = None
+    # Where the profile defines the scenario.
+    defined_at: LocationReport | None = None
 
 
 class MergeReport(_Model):
@@ -135,6 +149,9 @@ class TargetReport(_Model):
     merge: MergeReport
     scenarios: list[ScenarioReport]
     context: TargetContextReport | None = None
+    # How long the runner took over this target, and which runner it was ("runner@host/pid").
+    duration_s: float = 0.0
+    runner: str = ""
 
 
 class HeadReport(_Model):
@@ -148,6 +165,18 @@ class ErrorReport(_Model):
     reason: str
 
 
+class ReviewReport(_Model):
+    """A reviewer's decision: who (a key's id and name, never a secret), when, and why."""
+
+    key_id: str
+    key_name: str = ""
+    reviewed_at: str
+    reason: str
+    waived: bool
+    # The verdict before the review; a waived failure becomes ``warned``.
+    verdict_before: Verdict
+
+
 class Report(_Model):
     report_schema: Literal["otv.report/v1"] = Field(default=REPORT_SCHEMA, alias="schema")
     verification_id: str
@@ -157,11 +186,15 @@ class Report(_Model):
     head: HeadReport
     profile: str
     profile_source: str = ""
+    # What fails the verification: "blocking" scenarios only (fail-safe), or any ("warning").
+    fail_on: Literal["blocking", "warning"] = "blocking"
     targets: list[TargetReport]
     started_at: str
     finished_at: str
+    duration_s: float = 0.0
     error: ErrorReport | None = None
     context: VerificationContextReport | None = None
+    review: ReviewReport | None = None
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=2) + "\n"
@@ -169,3 +202,22 @@ class Report(_Model):
     @classmethod
     def from_json(cls, data: str | bytes) -> Report:
         return cls.model_validate_json(data)
+
+
+def report_json_schema() -> dict[str, Any]:
+    """The JSON Schema every ``otv.report/v1`` document is valid against."""
+    schema = Report.model_json_schema(by_alias=True, mode="serialization")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://otv.dev/schemas/otv.report.v1.schema.json",
+        "title": "otv.report/v1",
+        "description": "The report of one otv verification.",
+        **{key: value for key, value in schema.items() if key != "title"},
+    }
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    sys.stdout.write(json.dumps(report_json_schema(), indent=2, sort_keys=True) + "\n")

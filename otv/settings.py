@@ -64,6 +64,15 @@ class Settings(BaseModel):
     )
     stream_replicas: int = Field(default=1, ge=1, le=5, description="replicas of streams and KV")
     event_max_age_s: float = Field(default=7 * 24 * 3600, gt=0, description="event retention")
+    report_retention_s: float = Field(
+        default=30 * 24 * 3600, gt=0, description="age after which reports and states are removed"
+    )
+    retention_check_s: float = Field(
+        default=3600, gt=0, description="how often the reporter removes what is too old"
+    )
+    watch_max_s: float = Field(
+        default=3600, gt=0, description="longest a client may watch one verification"
+    )
     runner_jobs: int = Field(default=2, ge=1, le=64, description="target jobs per runner")
     git_timeout_s: float = Field(default=120, gt=0, description="timeout of one git command")
     git_token: SecretStr | None = Field(default=None, description="token for HTTPS repositories")

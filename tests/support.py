@@ -133,3 +133,23 @@ async def stored_events(
         return found
     finally:
         await nc.close()
+
+
+def start_service(name: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``otv serve NAME`` as its own process, its log (JSON lines) in ``log``."""
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "otv", "serve", name],
+        env={**env, "OTV_LOG_FORMAT": "json"},
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("a"),
+    )
+
+
+def wait_until_ready(name: str, log: Path, within_s: float = 60, times: int = 1) -> None:
+    """Until ``log`` says ``name`` is ready (for the ``times``-th time: after restarts)."""
+    deadline = time.monotonic() + within_s
+    while log.read_text().count(f'"{name} is ready"') < times:
+        assert time.monotonic() < deadline, f"{name} did not start: {log.read_text()}"
+        time.sleep(0.05)

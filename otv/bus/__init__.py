@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from nats.aio.client import Client
@@ -34,6 +34,8 @@ from otv.bus.topology import (
     ensure_event_stream,
     ensure_key_value,
     ensure_object_store,
+    key_value_exists,
+    replay_consumer,
 )
 from otv.bus.watch import EventWatch
 from otv.errors import SystemFailure
@@ -52,6 +54,19 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Inbox:
+    subject: str
+    received: asyncio.Queue[bytes] = field(default_factory=asyncio.Queue)
+
+    async def next(self, timeout_s: float) -> bytes | None:
+        """The next body, or None when none came within ``timeout_s``."""
+        try:
+            return await asyncio.wait_for(self.received.get(), timeout_s)
+        except TimeoutError:
+            return None
 
 
 @dataclass
@@ -140,8 +155,14 @@ class Bus:
     async def ensure_consumer(self, spec: ConsumerSpec) -> None:
         await ensure_consumer(self._js, spec)
 
+    async def replay_consumer(self, spec: ConsumerSpec) -> None:
+        await replay_consumer(self._js, spec)
+
+    async def has_records(self, bucket: str) -> bool:
+        return await key_value_exists(self._js, bucket)
+
     async def records(self, bucket: str, replicas: int, ttl_s: float | None = None) -> Records:
-        return Records(await ensure_key_value(self._js, bucket, replicas, ttl_s))
+        return Records(await ensure_key_value(self._js, bucket, replicas, ttl_s), bucket)
 
     async def objects(self, bucket: str, replicas: int) -> Objects:
         return Objects(await ensure_object_store(self._js, bucket, replicas))
@@ -187,6 +208,29 @@ class Bus:
         timeout_s: float = 5.0,
     ) -> bytes:
         return await api.request(self._nc, subject, data, headers, timeout_s)
+
+    @property
+    def max_payload(self) -> int:
+        """The largest message the server accepts."""
+        return self._nc.max_payload
+
+    @contextlib.asynccontextmanager
+    async def inbox(self) -> AsyncIterator[Inbox]:
+        """An inbox of one's own that answers each request at once (so the sender knows
+        it was heard) and queues its body."""
+        inbox = Inbox(self._nc.new_inbox())
+
+        async def deliver(msg: Msg) -> None:
+            if msg.reply:
+                await msg.respond(b"")
+            inbox.received.put_nowait(msg.data)
+
+        subscription = await self._nc.subscribe(inbox.subject, cb=deliver)
+        try:
+            yield inbox
+        finally:
+            with contextlib.suppress(NatsError):
+                await subscription.unsubscribe()
 
     async def watch(self, subjects: Iterable[str]) -> EventWatch:
         """Events on ``subjects`` from now on, as they are published."""

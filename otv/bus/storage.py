@@ -6,9 +6,11 @@ read, and fails with ``Conflict`` if another replica wrote in between.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from nats.errors import Error as NatsError
 from nats.js.errors import (
@@ -25,6 +27,8 @@ from nats.js.object_store import ObjectStore
 
 from otv.errors import SystemFailure
 
+_SNAPSHOT_S = 30.0
+
 
 class Conflict(SystemFailure):
     """Another writer changed the record since it was read."""
@@ -37,8 +41,9 @@ class Record:
 
 
 class Records:
-    def __init__(self, kv: KeyValue) -> None:
+    def __init__(self, kv: KeyValue, bucket: str = "the bucket") -> None:
         self._kv = kv
+        self._bucket = bucket
 
     async def get(self, key: str) -> Record | None:
         try:
@@ -60,6 +65,54 @@ class Records:
             if (record := await self.get(key)) is not None:
                 found[key] = record
         return found
+
+    async def snapshot(self) -> dict[str, bytes]:
+        """Every record's value as it is now, read in one pass (no request per key).
+
+        nats-py's end-of-snapshot marker can come before the first record, so
+        the end is found from each record's count of those still to come.
+        """
+        if (await self._kv.status()).values == 0:
+            return {}
+        found: dict[str, bytes] = {}
+        watcher = await self._kv.watchall()
+        try:
+            async with asyncio.timeout(_SNAPSHOT_S):
+                async for entry in watcher:
+                    if entry is None:
+                        continue
+                    if entry.operation in (KV_DEL, KV_PURGE) or entry.value is None:
+                        found.pop(entry.key, None)
+                    else:
+                        found[entry.key] = entry.value
+                    if not entry.delta:
+                        break
+        except TimeoutError:
+            raise SystemFailure(f"reading {self._bucket} took over {_SNAPSHOT_S:g} s") from None
+        finally:
+            with contextlib.suppress(NatsError):
+                await watcher.stop()  # type: ignore[no-untyped-call]
+        return found
+
+    async def follow(self, key: str) -> AsyncIterator[Record | None]:
+        """The record ``key`` as it is now (None: absent), then each change (None: deleted)."""
+        watcher = await self._kv.watch(key)
+        try:
+            async for entry in watcher:
+                if entry is None:
+                    continue  # the marker between what was there and what changes
+                if entry.operation in (KV_DEL, KV_PURGE) or entry.value is None:
+                    yield None
+                else:
+                    yield Record(entry.value, entry.revision or 0)
+        finally:
+            with contextlib.suppress(NatsError):
+                await watcher.stop()  # type: ignore[no-untyped-call]
+
+    async def purge(self, key: str) -> None:
+        """Remove ``key`` and its history."""
+        with contextlib.suppress(KeyNotFoundError, KeyDeletedError, NotFoundError):
+            await self._kv.purge(key)
 
     async def watch(self) -> AsyncIterator[tuple[str, Record | None]]:
         """Every record as it is now, then each change as it happens (None: deleted)."""
@@ -105,3 +158,26 @@ class Objects:
         except (ObjectNotFoundError, ObjectDeletedError, NotFoundError):
             return None
         return result.data
+
+    async def modified(self) -> dict[str, datetime]:
+        """Every object's name and when it was last written."""
+        try:
+            infos = await self._store.list(ignore_deletes=True)
+        except NotFoundError:
+            return {}
+        found = {}
+        for info in infos:
+            if info.mtime and not info.deleted and (when := _parse_time(info.mtime)) is not None:
+                found[info.name] = when
+        return found
+
+
+def _parse_time(text: str) -> datetime | None:
+    """An RFC 3339 time, as nats-py writes it or (to the second) as other clients do."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            return datetime.fromisoformat(text[:19] + "+00:00")
+        except ValueError:
+            return None

@@ -16,6 +16,8 @@ from otv.v1 import events_pb2 as pb
 EVENTS_STREAM: Final = "OTV_EVENTS"
 EVENTS_WILDCARD: Final = "otv.v1.evt.>"
 VERIFICATIONS_BUCKET: Final = "otv_verifications"
+# One small summary per verification, so listing does not read whole states.
+VERIFICATION_INDEX_BUCKET: Final = "otv_verification_index"
 REPORTS_BUCKET: Final = "otv_reports"
 # Collected contexts, reused for the same repository, head, target and profile.
 CONTEXT_CACHE_BUCKET: Final = "otv_context_cache"
@@ -27,17 +29,22 @@ class Subject(StrEnum):
     VERIFICATION_REQUESTED = "otv.v1.evt.verification.requested"
     VERIFICATION_AUTHORIZED = "otv.v1.evt.verification.authorized"
     VERIFICATION_REJECTED = "otv.v1.evt.verification.rejected"
+    CONTEXT_COLLECTING = "otv.v1.evt.context.collecting"
     CONTEXT_COLLECTED = "otv.v1.evt.context.collected"
     TARGET_JOB = "otv.v1.evt.target.job"
     SCENARIO_FINISHED = "otv.v1.evt.scenario.finished"
     TARGET_FINISHED = "otv.v1.evt.target.finished"
     VERIFICATION_COMPLETED = "otv.v1.evt.verification.completed"
     VERIFICATION_ERRORED = "otv.v1.evt.verification.errored"
+    VERIFICATION_REVIEWED = "otv.v1.evt.verification.reviewed"
 
 
 class ApiSubject(StrEnum):
     STATUS = "otv.v1.api.status"
     REPORT = "otv.v1.api.report"
+    LIST = "otv.v1.api.list"
+    WATCH = "otv.v1.api.watch"
+    REVIEW = "otv.v1.api.review"
     AUTHORIZE = "otv.v1.api.authorize"
     KEYS_CREATE = "otv.v1.api.keys.create"
     KEYS_LIST = "otv.v1.api.keys.list"
@@ -55,12 +62,14 @@ EVENT_TYPES: Final[dict[Subject, type[Message]]] = {
     Subject.VERIFICATION_REQUESTED: pb.VerificationRequested,
     Subject.VERIFICATION_AUTHORIZED: pb.VerificationAuthorized,
     Subject.VERIFICATION_REJECTED: pb.VerificationRejected,
+    Subject.CONTEXT_COLLECTING: pb.ContextCollecting,
     Subject.CONTEXT_COLLECTED: pb.ContextCollected,
     Subject.TARGET_JOB: pb.TargetJob,
     Subject.SCENARIO_FINISHED: pb.ScenarioFinished,
     Subject.TARGET_FINISHED: pb.TargetFinished,
     Subject.VERIFICATION_COMPLETED: pb.VerificationCompleted,
     Subject.VERIFICATION_ERRORED: pb.VerificationErrored,
+    Subject.VERIFICATION_REVIEWED: pb.VerificationReviewed,
 }
 
 SUBJECT_OF: Final[dict[type[Message], Subject]] = {t: s for s, t in EVENT_TYPES.items()}

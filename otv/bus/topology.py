@@ -7,6 +7,7 @@ with an update rather than failing the start.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext, api
@@ -64,6 +65,21 @@ async def ensure_consumer(js: JetStreamContext, spec: ConsumerSpec) -> None:
         filter_subjects=filters if len(filters) > 1 else None,
     )
     await js.add_consumer(EVENTS_STREAM, config)
+
+
+async def replay_consumer(js: JetStreamContext, spec: ConsumerSpec) -> None:
+    """Recreate ``spec``'s consumer from the start of the stream: every event again."""
+    with contextlib.suppress(NotFoundError):
+        await js.delete_consumer(EVENTS_STREAM, spec.durable)
+    await ensure_consumer(js, spec)
+
+
+async def key_value_exists(js: JetStreamContext, bucket: str) -> bool:
+    try:
+        await js.key_value(bucket)
+    except NotFoundError:
+        return False
+    return True
 
 
 async def ensure_key_value(

@@ -18,6 +18,7 @@ from otv.bus.api import ApiError
 from otv.cli.audit import audit
 from otv.cli.keys import keys
 from otv.cli.profiles import profiles
+from otv.cli.reports import list_verifications, report, review, watch
 from otv.cli.serve import serve
 from otv.cli.status import status
 from otv.cli.up import up
@@ -36,6 +37,10 @@ cli.add_command(verify)
 cli.add_command(up)
 cli.add_command(serve)
 cli.add_command(status)
+cli.add_command(watch)
+cli.add_command(report)
+cli.add_command(list_verifications)
+cli.add_command(review)
 cli.add_command(keys)
 cli.add_command(audit)
 cli.add_command(profiles)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from otv.client import Conclusion
 from otv.outcomes import Outcome, Verdict
-from otv.queries import Phase, VerificationStatus
+from otv.queries import REPORT_FILES, Phase, ReportFormat, VerificationStatus, WatchUpdate
 from otv.report import Report
 
 _OUTCOME_STYLE = {
@@ -104,6 +106,9 @@ def print_status(console: Console, status: VerificationStatus) -> None:
     if status.reason:
         code = f" ({status.reason_code})" if status.reason_code else ""
         console.print(f"reason{code}: {escape(status.reason)}")
+    if status.reviewed_by:
+        action = "waived" if status.waived else "reviewed"
+        console.print(f"{action} by {escape(status.reviewed_by)}")
     for target in status.targets:
         state = (
             _VERDICT_STYLE[target.verdict]
@@ -111,3 +116,28 @@ def print_status(console: Console, status: VerificationStatus) -> None:
             else ("finished" if target.finished else f"{target.scenarios_finished} scenarios done")
         )
         console.print(f"  {escape(target.name)}: {state}")
+
+
+def write_reports(directory: Path, rendered: dict[ReportFormat, bytes]) -> None:
+    """Each format into its file in ``directory`` (created if need be)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for fmt, data in rendered.items():
+        (directory / REPORT_FILES[fmt]).write_bytes(data)
+
+
+def print_update(console: Console, update: WatchUpdate) -> None:
+    """One watch update: each result that came in, then where the verification is."""
+    for found in update.finished:
+        console.print(
+            f"  {escape(found.target)} · {escape(found.scenario)}: {_OUTCOME_STYLE[found.outcome]}"
+            f" {found.duration_s:.2f}s  {escape(found.message)}",
+            highlight=False,
+        )
+    status = update.status
+    done = sum(1 for target in status.targets if target.finished)
+    verdict = f" · verdict {_VERDICT_STYLE[status.verdict]}" if status.verdict else ""
+    console.print(
+        f"[dim]{status.updated_at}[/] {status.phase} · {done}/{len(status.targets)} targets "
+        f"finished{verdict}",
+        highlight=False,
+    )

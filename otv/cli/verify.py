@@ -16,22 +16,20 @@ import click
 from otv import __version__, logs
 from otv.bus import Bus
 from otv.bus.events import check_id, new_verification_id
-from otv.cli.output import conclusion_line, console, print_report
+from otv.cli.output import conclusion_line, console, print_report, write_reports
+from otv.cli.reports import EXIT_CODES
 from otv.client import FIRST_CONNECT_S, Conclusion, VerificationClient
 from otv.embedded import EmbeddedStack, persistent_store
 from otv.environment import snapshot, tool_versions
 from otv.errors import RepositoryError, UsageError
 from otv.git import RepositorySource
 from otv.git.source import is_remote
-from otv.outcomes import Verdict
 from otv.profiles import ProfilesFile, read_document
-from otv.queries import Phase
+from otv.queries import REPORT_FILES, Phase, ReportFormat
 from otv.scenarios import ScenarioRegistry
 from otv.settings import Settings
 from otv.telemetry import Telemetry
 from otv.v1 import events_pb2 as pb
-
-EXIT_CODES = {Verdict.PASSED: 0, Verdict.WARNED: 0, Verdict.FAILED: 1, Verdict.ERRORED: 3}
 
 
 @click.command()
@@ -77,7 +75,8 @@ EXIT_CODES = {Verdict.PASSED: 0, Verdict.WARNED: 0, Verdict.FAILED: 1, Verdict.E
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Write report.json and report.md into this directory.",
+    help="Write the report in every format into this directory "
+    "(report.json, report.md, junit.xml, report.sarif, report.html, report.tap, agent.txt).",
 )
 @click.option(
     "--timeout",
@@ -132,10 +131,10 @@ def verify(
         request.profiles_document = document
         request.profiles_document_name = profiles_file.name
     correlation = check_id("correlation id", correlation_id) if correlation_id else verification_id
-    conclusion, markdown = asyncio.run(
-        _verify(settings, request, verification_id, correlation, timeout_s)
+    conclusion, rendered = asyncio.run(
+        _verify(settings, request, verification_id, correlation, timeout_s, out_dir is not None)
     )
-    return _show(conclusion, markdown, as_json, out_dir)
+    return _show(conclusion, rendered, as_json, out_dir)
 
 
 def _repository(repo: str, embedded: bool, timeout_s: float) -> str:
@@ -154,20 +153,27 @@ async def _verify(
     verification_id: str,
     correlation_id: str,
     timeout_s: float,
-) -> tuple[Conclusion, str]:
+    all_formats: bool,
+) -> tuple[Conclusion, dict[ReportFormat, bytes]]:
     if settings.nats_url is not None:
         if settings.api_key is None:
             raise UsageError("no API key for --server: pass --api-key or set OTV_API_KEY")
         key = settings.api_key.get_secret_value()
         return await _on(
-            settings.nats_url, key, request, verification_id, correlation_id, timeout_s
+            settings.nats_url, key, request, verification_id, correlation_id, timeout_s, all_formats
         )
     # The store in the cache directory: a re-run of an unchanged tree (from a git
     # hook, say) finds its scenario results there.
     with persistent_store(settings.cache_dir) as (store, _):
         async with EmbeddedStack(settings, store_dir=store) as stack:
             return await _on(
-                stack.url, stack.admin_key, request, verification_id, correlation_id, timeout_s
+                stack.url,
+                stack.admin_key,
+                request,
+                verification_id,
+                correlation_id,
+                timeout_s,
+                all_formats,
             )
 
 
@@ -178,33 +184,38 @@ async def _on(
     verification_id: str,
     correlation_id: str,
     timeout_s: float,
-) -> tuple[Conclusion, str]:
-    """The conclusion, and the Markdown report when there is one."""
+    all_formats: bool,
+) -> tuple[Conclusion, dict[ReportFormat, bytes]]:
+    """The conclusion, and the report in every format when it has one and they are wanted."""
     telemetry = Telemetry.for_service("cli")
     bus = await Bus.connect(url, telemetry, FIRST_CONNECT_S)
     try:
         client = VerificationClient(bus, key)
         conclusion = await client.verify(request, verification_id, correlation_id, timeout_s)
-        markdown = b""
-        if conclusion.report is not None:
-            markdown = await client.report(verification_id, "markdown")
-        return conclusion, markdown.decode()
+        rendered: dict[ReportFormat, bytes] = {}
+        if conclusion.report is not None and all_formats:
+            for fmt in REPORT_FILES:
+                rendered[fmt] = await client.report(verification_id, fmt)
+        return conclusion, rendered
     finally:
         await bus.close()
         telemetry.shutdown()
 
 
-def _show(conclusion: Conclusion, markdown: str, as_json: bool, out_dir: Path | None) -> int:
+def _show(
+    conclusion: Conclusion,
+    rendered: dict[ReportFormat, bytes],
+    as_json: bool,
+    out_dir: Path | None,
+) -> int:
     report = conclusion.report
-    if out_dir is not None and report is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "report.json").write_text(report.to_json())
-        (out_dir / "report.md").write_text(markdown)
+    if out_dir is not None and rendered:
+        write_reports(out_dir, rendered)
     if as_json and report is not None:
         sys.stdout.write(report.to_json())
-    elif report is not None and conclusion.phase is Phase.COMPLETED:
+    elif report is not None and conclusion.phase in (Phase.COMPLETED, Phase.REVIEWED):
         print_report(console(), report)
-    if conclusion.phase is Phase.COMPLETED:
+    if conclusion.phase in (Phase.COMPLETED, Phase.REVIEWED):
         assert conclusion.verdict is not None
         return EXIT_CODES[conclusion.verdict]
     click.echo(f"otv: {conclusion_line(conclusion)}", err=True)

@@ -9,6 +9,7 @@ from otv.errors import ProfileError
 from otv.profiles.resolve import ProfilesFile, ResolvedProfile, ResolvedScenario
 
 __all__ = [
+    "PACKAGED_PROFILES_PATH",
     "REPOSITORY_PROFILES_PATH",
     "ProfilesFile",
     "ResolvedProfile",
@@ -21,12 +22,16 @@ __all__ = [
 
 # Where a repository keeps its own profiles, relative to its root.
 REPOSITORY_PROFILES_PATH = ".otv/profiles.yaml"
+# Where otv's own profiles are, inside the installed package.
+PACKAGED_PROFILES_PATH = "otv/defaults/verification_profiles.yaml"
 
 
 def packaged_profiles() -> ProfilesFile:
     """The profiles that ship with otv (``config/verification_profiles.yaml``)."""
     resource = files("otv") / "defaults" / "verification_profiles.yaml"
-    return ProfilesFile.parse(resource.read_bytes(), "otv's default profiles")
+    return ProfilesFile.parse(
+        resource.read_bytes(), "otv's default profiles", PACKAGED_PROFILES_PATH
+    )
 
 
 def read_document(path: Path) -> bytes:

@@ -155,6 +155,9 @@ class ProfileEntry(BaseModel):
     targets: list[str] | None = None
     # How many scenarios of one target may run at once.
     parallelism: int | None = Field(default=None, ge=1, le=64)
+    # What fails a verification: a failing blocking scenario (fail-safe, the
+    # default), or any failing scenario ("warning": strict).
+    fail_on: Literal["blocking", "warning"] | None = None
     context: ContextSpec | None = None
 
     @field_validator("targets")

@@ -28,6 +28,7 @@ class ResolvedScenario:
     # The type's fields, validated by its plugin and normalised to JSON values.
     config: dict[str, Any]
     where: str  # file:line of the scenario's entry
+    line: int = 0  # the line alone, for reports that point at it
     when_targets: tuple[str, ...] = ()
     when_changed: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
@@ -49,15 +50,19 @@ class ResolvedProfile:
     context: ContextSpec = field(default_factory=ContextSpec)
     targets: tuple[str, ...] = ()
     parallelism: int = DEFAULT_PARALLELISM
+    fail_on: str = "blocking"
+    # The file's path as a report links to it (the name may be a description).
+    path: str = ""
 
 
 @dataclass(frozen=True)
 class ProfilesFile:
     source: YamlSource
     document: ProfilesDocument
+    path: str = ""
 
     @classmethod
-    def parse(cls, text: str | bytes, name: str) -> ProfilesFile:
+    def parse(cls, text: str | bytes, name: str, path: str | None = None) -> ProfilesFile:
         source = YamlSource.parse(text, name)
         if not isinstance(source.data, dict):
             raise ProfileError(f"{name}: expected a mapping with 'version' and 'profiles'")
@@ -65,7 +70,7 @@ class ProfilesFile:
             document = ProfilesDocument.model_validate(source.data)
         except ValidationError as exc:
             raise _located(source, (), exc) from None
-        return cls(source=source, document=document)
+        return cls(source=source, document=document, path=name if path is None else path)
 
     @property
     def name(self) -> str:
@@ -86,7 +91,7 @@ class ProfilesFile:
             self._resolve_scenario(scenario, path, registry) for scenario, path in merged.values()
         )
         self._check_needs(scenarios, merged)
-        context, parallelism = ContextSpec(), DEFAULT_PARALLELISM
+        context, parallelism, fail_on = ContextSpec(), DEFAULT_PARALLELISM, "blocking"
         targets: tuple[str, ...] = ()
         for profile_name in reversed(self._lineage(name)):
             entry = self.document.profiles[profile_name]
@@ -96,6 +101,8 @@ class ProfilesFile:
                 targets = tuple(entry.targets)
             if entry.parallelism is not None:
                 parallelism = entry.parallelism
+            if entry.fail_on is not None:
+                fail_on = entry.fail_on
         return ResolvedProfile(
             name=name,
             source=self.name,
@@ -103,6 +110,8 @@ class ProfilesFile:
             context=context,
             targets=targets,
             parallelism=parallelism,
+            fail_on=fail_on,
+            path=self.path,
         )
 
     def _check_needs(
@@ -164,6 +173,7 @@ class ProfilesFile:
             retries=scenario.retries,
             config=config.model_dump(mode="json", exclude_defaults=True, by_alias=True),
             where=self.source.where(path),
+            line=self.source.line_of(path) or 0,
             when_targets=tuple(scenario.when.targets) if scenario.when else (),
             when_changed=tuple(scenario.when.changed) if scenario.when else (),
             needs=tuple(scenario.needs),

@@ -53,6 +53,15 @@ DiagnosisKind = Literal["failure", "infra", "error"]
 
 
 @dataclass(frozen=True)
+class Location:
+    """A place in the merged tree a problem was found: a path, and a line when known."""
+
+    path: str
+    line: int = 0
+    column: int = 0
+
+
+@dataclass(frozen=True)
 class Diagnosis:
     """Why a scenario did not pass. ``failure``: the check found a problem; ``infra``: it
     could not check (timeout, missing tool, unreachable host); ``error``: the type broke."""
@@ -61,6 +70,7 @@ class Diagnosis:
     exit_code: int | None = None
     output: str = ""
     expected: str = ""
+    locations: tuple[Location, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,11 +86,15 @@ def passed(message: str) -> ScenarioOutput:
 
 
 def failed(
-    message: str, expected: str = "", output: str = "", exit_code: int | None = None
+    message: str,
+    expected: str = "",
+    output: str = "",
+    exit_code: int | None = None,
+    locations: tuple[Location, ...] = (),
 ) -> ScenarioOutput:
-    """The check ran and found a problem."""
+    """The check ran and found a problem (in ``locations``, when the check knows where)."""
     return ScenarioOutput(
-        Outcome.FAILED, message, Diagnosis("failure", exit_code, output, expected)
+        Outcome.FAILED, message, Diagnosis("failure", exit_code, output, expected, locations)
     )
 
 

@@ -317,16 +317,24 @@ class ContextRef(_message.Message):
     def __init__(self, object: _Optional[str] = ..., sha256: _Optional[str] = ..., size: _Optional[int] = ...) -> None: ...
 
 class ResolvedProfile(_message.Message):
-    __slots__ = ("name", "source", "scenarios", "parallelism")
+    __slots__ = ("name", "source", "scenarios", "parallelism", "fail_on")
     NAME_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     SCENARIOS_FIELD_NUMBER: _ClassVar[int]
     PARALLELISM_FIELD_NUMBER: _ClassVar[int]
+    FAIL_ON_FIELD_NUMBER: _ClassVar[int]
     name: str
     source: str
     scenarios: _containers.RepeatedCompositeFieldContainer[ScenarioSpec]
     parallelism: int
-    def __init__(self, name: _Optional[str] = ..., source: _Optional[str] = ..., scenarios: _Optional[_Iterable[_Union[ScenarioSpec, _Mapping]]] = ..., parallelism: _Optional[int] = ...) -> None: ...
+    fail_on: str
+    def __init__(self, name: _Optional[str] = ..., source: _Optional[str] = ..., scenarios: _Optional[_Iterable[_Union[ScenarioSpec, _Mapping]]] = ..., parallelism: _Optional[int] = ..., fail_on: _Optional[str] = ...) -> None: ...
+
+class ContextCollecting(_message.Message):
+    __slots__ = ("meta",)
+    META_FIELD_NUMBER: _ClassVar[int]
+    meta: EventMeta
+    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ...) -> None: ...
 
 class ContextCollected(_message.Message):
     __slots__ = ("meta", "request", "head", "targets", "repository_profiles", "profile", "details", "details_ref")
@@ -357,7 +365,7 @@ class CollectedTarget(_message.Message):
     def __init__(self, target: _Optional[_Union[TargetContext, _Mapping]] = ..., details: _Optional[_Union[TargetDetails, _Mapping]] = ...) -> None: ...
 
 class ScenarioSpec(_message.Message):
-    __slots__ = ("id", "type", "severity", "timeout_s", "retries", "config_json", "when_targets", "when_changed", "needs", "isolated", "cache")
+    __slots__ = ("id", "type", "severity", "timeout_s", "retries", "config_json", "when_targets", "when_changed", "needs", "isolated", "cache", "defined_at")
     ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     SEVERITY_FIELD_NUMBER: _ClassVar[int]
@@ -369,6 +377,7 @@ class ScenarioSpec(_message.Message):
     NEEDS_FIELD_NUMBER: _ClassVar[int]
     ISOLATED_FIELD_NUMBER: _ClassVar[int]
     CACHE_FIELD_NUMBER: _ClassVar[int]
+    DEFINED_AT_FIELD_NUMBER: _ClassVar[int]
     id: str
     type: str
     severity: Severity
@@ -380,19 +389,32 @@ class ScenarioSpec(_message.Message):
     needs: _containers.RepeatedScalarFieldContainer[str]
     isolated: bool
     cache: bool
-    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., timeout_s: _Optional[float] = ..., retries: _Optional[int] = ..., config_json: _Optional[str] = ..., when_targets: _Optional[_Iterable[str]] = ..., when_changed: _Optional[_Iterable[str]] = ..., needs: _Optional[_Iterable[str]] = ..., isolated: _Optional[bool] = ..., cache: _Optional[bool] = ...) -> None: ...
+    defined_at: Location
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., timeout_s: _Optional[float] = ..., retries: _Optional[int] = ..., config_json: _Optional[str] = ..., when_targets: _Optional[_Iterable[str]] = ..., when_changed: _Optional[_Iterable[str]] = ..., needs: _Optional[_Iterable[str]] = ..., isolated: _Optional[bool] = ..., cache: _Optional[bool] = ..., defined_at: _Optional[_Union[Location, _Mapping]] = ...) -> None: ...
+
+class Location(_message.Message):
+    __slots__ = ("path", "line", "column")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    COLUMN_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    line: int
+    column: int
+    def __init__(self, path: _Optional[str] = ..., line: _Optional[int] = ..., column: _Optional[int] = ...) -> None: ...
 
 class Diagnosis(_message.Message):
-    __slots__ = ("kind", "exit_code", "output", "expected")
+    __slots__ = ("kind", "exit_code", "output", "expected", "locations")
     KIND_FIELD_NUMBER: _ClassVar[int]
     EXIT_CODE_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_FIELD_NUMBER: _ClassVar[int]
+    LOCATIONS_FIELD_NUMBER: _ClassVar[int]
     kind: str
     exit_code: int
     output: str
     expected: str
-    def __init__(self, kind: _Optional[str] = ..., exit_code: _Optional[int] = ..., output: _Optional[str] = ..., expected: _Optional[str] = ...) -> None: ...
+    locations: _containers.RepeatedCompositeFieldContainer[Location]
+    def __init__(self, kind: _Optional[str] = ..., exit_code: _Optional[int] = ..., output: _Optional[str] = ..., expected: _Optional[str] = ..., locations: _Optional[_Iterable[_Union[Location, _Mapping]]] = ...) -> None: ...
 
 class TargetJob(_message.Message):
     __slots__ = ("meta", "repository", "head", "target", "profile", "scenarios", "profile_source", "details", "details_ref", "environment", "parallelism", "head_dependencies")
@@ -486,6 +508,20 @@ class VerificationCompleted(_message.Message):
     verdict: Verdict
     reports: _containers.ScalarMap[str, str]
     def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., reports: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class VerificationReviewed(_message.Message):
+    __slots__ = ("meta", "key_id", "key_name", "waived", "reason")
+    META_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_NAME_FIELD_NUMBER: _ClassVar[int]
+    WAIVED_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    meta: EventMeta
+    key_id: str
+    key_name: str
+    waived: bool
+    reason: str
+    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., key_id: _Optional[str] = ..., key_name: _Optional[str] = ..., waived: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class VerificationErrored(_message.Message):
     __slots__ = ("meta", "kind", "stage", "reason")

@@ -70,6 +70,13 @@ class CollectorService:
 
         async def handle(delivery: Delivery) -> None:
             authorized = delivery.event_as(pb.VerificationAuthorized)
+            vid = authorized.meta.verification_id
+            # So a status shows the verification being collected, not waiting.
+            await bus.producer.publish(
+                pb.ContextCollecting(
+                    meta=follow(authorized.meta, event_id(vid, "collecting"), self.name)
+                )
+            )
             await bus.producer.publish(await self.collect(authorized, cache, objects))
 
         return [bus.consumer(AUTHORIZED, handle, concurrency=4)]
@@ -197,12 +204,13 @@ def _profile_message(profile: ResolvedProfile) -> pb.ResolvedProfile:
     return pb.ResolvedProfile(
         name=profile.name,
         source=profile.source,
-        scenarios=[_scenario_message(s) for s in profile.scenarios],
+        scenarios=[_scenario_message(s, profile.path) for s in profile.scenarios],
         parallelism=profile.parallelism,
+        fail_on=profile.fail_on,
     )
 
 
-def _scenario_message(scenario: ResolvedScenario) -> pb.ScenarioSpec:
+def _scenario_message(scenario: ResolvedScenario, path: str) -> pb.ScenarioSpec:
     message = pb.ScenarioSpec(
         id=scenario.id,
         type=scenario.type,
@@ -214,6 +222,7 @@ def _scenario_message(scenario: ResolvedScenario) -> pb.ScenarioSpec:
         when_changed=scenario.when_changed,
         needs=scenario.needs,
         isolated=scenario.isolated,
+        defined_at=pb.Location(path=path, line=scenario.line),
     )
     if scenario.cache is not None:
         message.cache = scenario.cache

@@ -4,47 +4,52 @@ State lives in a KV bucket, so any replica can answer any query. A fold is
 saved with the revision it read; if another handler wrote first, the event is
 folded again into the newer state.
 
-When the last target finishes, several handlers may decide at once (events
-are handled concurrently, by several replicas). Each stores its reports under
-names of its own; the state saved with compare-and-set records which names
-count, and a handler that loses deletes its copies. Only then is
-``completed`` published — again whenever the deciding event is redelivered,
-which the stream's de-duplication absorbs. So a verification gets one report
-and one ``completed``, whatever crashes in between.
+When the last target finishes (or a review arrives), several handlers may
+render the report at once: events are handled concurrently, by several
+replicas. Each stores its report under a name of its own; the state saved
+with compare-and-set records which name counts, and a handler that loses
+deletes its copy. Only then is ``completed`` published — again whenever the
+deciding event is redelivered, which the stream's de-duplication absorbs. So
+a verification gets one report and one ``completed``, whatever crashes in
+between.
+
+If the state bucket is missing when a reporter starts (lost, or removed by
+an operator to rebuild it), its consumer is recreated from the start of the
+event stream, and every verification still in the stream is folded again.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
-from typing import TypeVar
+from datetime import UTC, datetime
 
 from google.protobuf.message import Message
-from pydantic import ValidationError
 
 from otv.authz import Authorizer
-from otv.bus import Bus, Conflict, ConsumerSpec, Delivery, Objects, Records
-from otv.bus.api import ApiError, ApiRequest, Endpoint
+from otv.bus import Bus, Conflict, ConsumerSpec, Delivery
 from otv.bus.events import follow
 from otv.bus.subjects import (
     CONTEXT_OBJECTS_BUCKET,
     EVENTS_WILDCARD,
     REPORTS_BUCKET,
+    VERIFICATION_INDEX_BUCKET,
     VERIFICATIONS_BUCKET,
-    ApiSubject,
     event_id,
 )
+from otv.bus.topology import DUPLICATE_WINDOW_S
 from otv.context_details import fetch
 from otv.errors import SystemFailure
 from otv.outcomes import VERDICT_TO_PB
-from otv.permissions import Permission
-from otv.queries import Phase, ReportQuery, StatusQuery, TargetProgress, VerificationStatus
+from otv.queries import Phase
 from otv.runtime import Worker
 from otv.settings import Settings
 from otv.v1 import events_pb2 as pb
-from services.reporter.markdown import render_markdown
-from services.reporter.report import build_report, completed, ready_to_complete, verdict_of
+from services.reporter.api import ReporterApi
+from services.reporter.retention import Retention
 from services.reporter.state import VerificationState, fold
+from services.reporter.store import VerificationStore
+from services.reporter.views import summary
+from services.reporter.watches import Watches
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +60,6 @@ EVENTS = ConsumerSpec(
 )
 
 _SAVE_ATTEMPTS = 20
-REPORT_FILES = {"json": "report.json", "markdown": "report.md"}
 
 
 class ReporterService:
@@ -65,40 +69,26 @@ class ReporterService:
         self._settings = settings
 
     async def start(self, bus: Bus) -> list[Worker]:
-        replicas = self._settings.stream_replicas
-        records = await bus.records(VERIFICATIONS_BUCKET, replicas)
-        objects = await bus.objects(REPORTS_BUCKET, replicas)
+        settings = self._settings
+        replicas = settings.stream_replicas
+        rebuild = not await bus.has_records(VERIFICATIONS_BUCKET)
+        store = VerificationStore(
+            states=await bus.records(VERIFICATIONS_BUCKET, replicas),
+            index=await bus.records(VERIFICATION_INDEX_BUCKET, replicas),
+            reports=await bus.objects(REPORTS_BUCKET, replicas),
+        )
         context_objects = await bus.objects(CONTEXT_OBJECTS_BUCKET, replicas)
-        await bus.ensure_consumer(EVENTS)
+        if rebuild:
+            log.info("no verification states: folding the event stream again from its start")
+            await bus.replay_consumer(EVENTS)
+        else:
+            await bus.ensure_consumer(EVENTS)
         authorizer = Authorizer(bus)
         await authorizer.start()
-
-        async def status(request: ApiRequest) -> bytes:
-            await authorizer.require(request.headers, Permission.STATUS, ApiSubject.STATUS)
-            query = _query(StatusQuery, request)
-            return _status(await _load(records, query.verification_id)).model_dump_json().encode()
-
-        async def report(request: ApiRequest) -> bytes:
-            await authorizer.require(request.headers, Permission.REPORT, ApiSubject.REPORT)
-            query = _query(ReportQuery, request)
-            state = await _load(records, query.verification_id)
-            name = state.reports.get(query.format)
-            data = await objects.get(name) if name else None
-            if data is not None:
-                return data
-            raise ApiError(
-                "404",
-                f"verification {query.verification_id} has no report "
-                f"({state.phase}{': ' + _reason(state) if _reason(state) else ''})",
-            )
-
-        await bus.serve(
-            "otv reporter: verification status and reports",
-            [
-                Endpoint("status", ApiSubject.STATUS, status),
-                Endpoint("report", ApiSubject.REPORT, report),
-            ],
-        )
+        watches = Watches(bus, store, settings.watch_max_s)
+        api = ReporterApi(bus, store, authorizer, watches)
+        await bus.serve("otv reporter: verification status, reports and reviews", api.endpoints())
+        retention = Retention(store, settings.report_retention_s, settings.retention_check_s)
 
         async def handle(delivery: Delivery) -> None:
             event = delivery.event
@@ -108,118 +98,83 @@ class ReporterService:
                 inlined.CopyFrom(event)
                 inlined.details.CopyFrom(await fetch(context_objects, event.details_ref))
                 event = inlined
-            await self._apply(bus, records, objects, delivery, event)
+            await self._apply(bus, store, retention, delivery, event)
 
-        return [bus.consumer(EVENTS, handle, concurrency=8)]
+        return [bus.consumer(EVENTS, handle, concurrency=8), watches, retention]
 
     async def _apply(
-        self, bus: Bus, records: Records, objects: Objects, delivery: Delivery, event: Message
+        self,
+        bus: Bus,
+        store: VerificationStore,
+        retention: Retention,
+        delivery: Delivery,
+        event: Message,
     ) -> None:
         key = delivery.verification_id
+        sent = _time(event)
+        now = datetime.now(UTC)
         for _ in range(_SAVE_ATTEMPTS):
-            record = await records.get(key)
-            before = VerificationState.model_validate_json(record.value) if record else None
+            found = await store.find(key)
+            before, revision = found if found else (None, 0)
+            if before is None and retention.too_old(sent, now):
+                return  # replayed from before the retention age: it stays removed
             state = fold(before, event)
             if state == before:
-                if state.phase is Phase.COMPLETED:
-                    # Redelivered after a crash, perhaps before completed went out.
-                    await bus.producer.publish(self._completed_event(delivery, state))
+                # Redelivered after a crash, perhaps before the summary or completed went out.
+                await store.index_entry(state)
+                await self._announce(bus, delivery, state, sent, now)
                 return
             stored: dict[str, str] = {}
-            if ready_to_complete(state):
-                state = completed(state)
-            if state.phase.terminal and state.phase is not Phase.REJECTED and not state.reports:
-                stored = await _store_reports(objects, state)
+            replaced: dict[str, str] = {}
+            if state.needs_reports():
+                stored = await store.store_report(state)
+                replaced = state.reports
                 state.reports = stored
+                state.reports_phase = state.phase
             try:
-                await records.save(
-                    key, state.model_dump_json().encode(), record.revision if record else 0
-                )
+                await store.save(state, revision)
             except Conflict:
                 for name in stored.values():
-                    await objects.delete(name)  # another handler's reports count
+                    await store.reports.delete(name)  # another handler's report counts
                 continue
-            if state.phase is Phase.COMPLETED and stored:
-                await bus.producer.publish(self._completed_event(delivery, state))
-                log.info("verification completed: %s", state.verdict)
+            for name in replaced.values():
+                await store.reports.delete(name)  # superseded: the review is in the new one
+            if before is None or summary(before) != summary(state):
+                await store.index_entry(state)
+            if stored:
+                await self._announce(bus, delivery, state, sent, now)
+                log.info("verification %s: %s", state.phase, state.verdict)
             return
         raise SystemFailure(f"state of {key} kept changing under {_SAVE_ATTEMPTS} attempts")
 
-    def _completed_event(
-        self, delivery: Delivery, state: VerificationState
-    ) -> pb.VerificationCompleted:
+    async def _announce(
+        self,
+        bus: Bus,
+        delivery: Delivery,
+        state: VerificationState,
+        sent: datetime,
+        now: datetime,
+    ) -> None:
+        """Publish ``completed`` — unless this is a replay of long ago, when it went out then."""
+        if state.phase is not Phase.COMPLETED or not state.reports:
+            return
+        if (now - sent).total_seconds() > DUPLICATE_WINDOW_S:
+            return
         vid = state.verification_id
         assert state.verdict is not None
-        return pb.VerificationCompleted(
-            meta=follow(
-                delivery.event.meta,  # type: ignore[attr-defined]
-                event_id(vid, "completed"),
-                self.name,
-            ),
-            verdict=VERDICT_TO_PB[state.verdict],
-            reports=state.reports,
+        await bus.producer.publish(
+            pb.VerificationCompleted(
+                meta=follow(
+                    delivery.event.meta,  # type: ignore[attr-defined]
+                    event_id(vid, "completed"),
+                    self.name,
+                ),
+                verdict=VERDICT_TO_PB[state.verdict],
+                reports=state.reports,
+            )
         )
 
 
-async def _store_reports(objects: Objects, state: VerificationState) -> dict[str, str]:
-    """Store the reports under names no other handler uses; their names by format."""
-    report = build_report(state)
-    rendered = {"json": report.to_json(), "markdown": render_markdown(report)}
-    names = {}
-    writer = uuid.uuid4().hex[:12]
-    for fmt, text in rendered.items():
-        names[fmt] = f"{state.verification_id}/{writer}/{REPORT_FILES[fmt]}"
-        await objects.put(names[fmt], text.encode())
-    return names
-
-
-QueryT = TypeVar("QueryT", StatusQuery, ReportQuery)
-
-
-def _query(model: type[QueryT], request: ApiRequest) -> QueryT:
-    try:
-        return model.model_validate_json(request.data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"]) or "body"
-        raise ApiError("400", f"bad request: {field}: {error['msg']}") from None
-
-
-async def _load(records: Records, verification_id: str) -> VerificationState:
-    record = await records.get(verification_id)
-    if record is None:
-        raise ApiError("404", f"no verification {verification_id}")
-    return VerificationState.model_validate_json(record.value)
-
-
-def _reason(state: VerificationState) -> str:
-    if state.phase is Phase.REJECTED:
-        return state.rejection_reason
-    return state.error.reason if state.error else ""
-
-
-def _status(state: VerificationState) -> VerificationStatus:
-    code = state.rejection_code if state.phase is Phase.REJECTED else ""
-    if state.error is not None:
-        code = state.error.kind
-    return VerificationStatus(
-        verification_id=state.verification_id,
-        correlation_id=state.correlation_id,
-        phase=state.phase,
-        verdict=state.verdict,
-        reason=_reason(state),
-        reason_code=code,
-        repository=state.repository,
-        head=state.head_ref,
-        profile=state.profile,
-        targets=[
-            TargetProgress(
-                name=target.name,
-                finished=target.finished,
-                verdict=verdict_of(target) if target.finished else None,
-                scenarios_finished=len(target.scenarios),
-            )
-            for target in (state.target(n) for n in dict.fromkeys(state.requested_targets))
-        ],
-        updated_at=state.updated_at,
-    )
+def _time(event: Message) -> datetime:
+    meta: pb.EventMeta = event.meta  # type: ignore[attr-defined]
+    return meta.time.ToDatetime(tzinfo=UTC)

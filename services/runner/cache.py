@@ -8,15 +8,17 @@ or failed, not flaky — never an infrastructure error or a skip.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
+from typing import Any
 
 from otv import nats_accounts
 from otv.bus import Records
 from otv.errors import OtvError
 from otv.outcomes import Outcome, Severity
-from otv.scenarios import Diagnosis
+from otv.scenarios import Diagnosis, Location
 from services.runner.job import ScenarioRecord
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,7 @@ class ScenarioCache:
         if found is None:
             return None
         data = json.loads(found.value)
-        diagnosis = Diagnosis(**data["diagnosis"]) if data.get("diagnosis") else None
+        diagnosis = _diagnosis(data["diagnosis"]) if data.get("diagnosis") else None
         return ScenarioRecord(
             id=scenario_id,
             type=data["type"],
@@ -64,9 +66,14 @@ class ScenarioCache:
             "duration_s": record.duration_s,
             "message": record.message,
             "attempts": record.attempts,
-            "diagnosis": record.diagnosis.__dict__ if record.diagnosis else None,
+            "diagnosis": dataclasses.asdict(record.diagnosis) if record.diagnosis else None,
         }
         try:
             await self._records.put(key, json.dumps(data).encode())
         except OtvError as exc:
             log.warning("could not keep a scenario result in the cache: %s", exc)
+
+
+def _diagnosis(data: dict[str, Any]) -> Diagnosis:
+    locations = tuple(Location(**place) for place in data.pop("locations", ()))
+    return Diagnosis(**data, locations=locations)

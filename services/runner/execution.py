@@ -41,6 +41,8 @@ from services.runner.job import Job, ScenarioRecord, ScenarioSpec
 _TIMEOUT_GRACE_S = 10.0
 _MESSAGE_CAP = 4000
 _OUTPUT_CAP = 8000
+# A report lists where a problem is; past this many places, the message says the rest.
+_LOCATIONS_CAP = 100
 
 ResultSink = Callable[[ScenarioRecord], Awaitable[None]]
 
@@ -240,6 +242,7 @@ def _record(
             diagnosis.exit_code,
             redact(diagnosis.output)[-_OUTPUT_CAP:],
             redact(diagnosis.expected)[:_MESSAGE_CAP],
+            diagnosis.locations[:_LOCATIONS_CAP],
         )
     return ScenarioRecord(
         id=spec.id,

@@ -168,4 +168,7 @@ def result_message(record: ScenarioRecord) -> pb.ScenarioResult:
         message.diagnosis.expected = diagnosis.expected
         if diagnosis.exit_code is not None:
             message.diagnosis.exit_code = diagnosis.exit_code
+        message.diagnosis.locations.extend(
+            pb.Location(path=at.path, line=at.line, column=at.column) for at in diagnosis.locations
+        )
     return message

@@ -19,7 +19,14 @@ from support import GitRepo
 from otv.context import Dependency, DependencyChange, Environment, TargetDetails
 from otv.outcomes import Outcome
 from otv.redaction import REDACTED
-from otv.scenarios import ChangedFile, ScenarioContext, ScenarioOutput, ScenarioRegistry, TargetInfo
+from otv.scenarios import (
+    ChangedFile,
+    Location,
+    ScenarioContext,
+    ScenarioOutput,
+    ScenarioRegistry,
+    TargetInfo,
+)
 
 REGISTRY = ScenarioRegistry.from_entry_points()
 
@@ -175,8 +182,11 @@ def test_file_exists_contains_matches_and_mode(tmp_path: Path) -> None:
     )
     assert outcome("file", {"path": "LICENSE", "not_contains": ["Apache"]}, ctx) == (
         Outcome.FAILED,
-        "LICENSE contains 'Apache'",
+        "LICENSE:1 contains 'Apache'",
     )
+    unwanted = run("file", {"path": "LICENSE", "not_contains": ["Apache"]}, ctx)
+    assert unwanted.diagnosis is not None
+    assert unwanted.diagnosis.locations == (Location("LICENSE", 1),)
     assert outcome("file", {"path": "NOTICE"}, ctx) == (Outcome.FAILED, "NOTICE does not exist")
 
 

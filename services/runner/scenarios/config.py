@@ -25,7 +25,7 @@ from otv.documents import (
     schema_validator,
 )
 from otv.globs import compile_glob
-from otv.scenarios import ScenarioContext, ScenarioOutput, failed, passed
+from otv.scenarios import Location, ScenarioContext, ScenarioOutput, failed, passed
 from otv.scenarios.paths import OutsideRepository, inside, relative_path, walk
 
 _LISTED = 10
@@ -74,7 +74,7 @@ class ConfigScenario:
                 validator = schema_validator(schema_text, config.json_schema)
             except (OSError, OutsideRepository, InvalidSchema, UnicodeDecodeError) as exc:
                 return failed(f"the schema {config.json_schema} cannot be used: {exc}")
-        problems = []
+        problems, locations = [], []
         for relative in paths:
             try:
                 text = inside(root, relative).read_text()
@@ -83,14 +83,17 @@ class ConfigScenario:
             except Unparseable as exc:
                 where = f":{exc.line}:{exc.column}" if exc.line else ""
                 problems.append(f"{relative}{where}: {exc.message}")
+                locations.append(Location(relative, exc.line, exc.column))
                 continue
             except (OSError, OutsideRepository, UnicodeDecodeError) as exc:
                 problems.append(f"{relative}: cannot be read ({exc})")
+                locations.append(Location(relative))
                 continue
             if validator is not None:
-                problems += [
-                    f"{relative}: {error}" for error in schema_errors(validator, documents)
-                ]
+                errors = [f"{relative}: {error}" for error in schema_errors(validator, documents)]
+                problems += errors
+                if errors:
+                    locations.append(Location(relative))
         if problems:
             shown = "\n".join(problems[:_LISTED])
             more = f"\n... and {len(problems) - _LISTED} more" if len(problems) > _LISTED else ""
@@ -99,6 +102,7 @@ class ConfigScenario:
                 f"{len(paths)} files:\n{shown}{more}",
                 expected="every file parses"
                 + (f" and passes {config.json_schema}" if config.json_schema else ""),
+                locations=tuple(locations),
             )
         return passed(
             f"{len(paths)} file{'s' if len(paths) != 1 else ''} parse"

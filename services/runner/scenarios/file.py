@@ -20,7 +20,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from otv.scenarios import ScenarioContext, ScenarioOutput, failed, passed
+from otv.scenarios import Location, ScenarioContext, ScenarioOutput, failed, passed
 from otv.scenarios.paths import OutsideRepository, inside, regex, relative_path
 
 _MAX_READ = 4 * 1024 * 1024
@@ -59,27 +59,41 @@ class FileScenario:
             path = inside(context.worktree, config.path)
         except OutsideRepository as exc:
             return failed(f"refused: {exc}", expected="a file inside the repository")
+        here = (Location(config.path),)
         if not config.exists:
             if path.exists() or path.is_symlink():
-                return failed(f"{config.path} exists", expected=f"no {config.path}")
+                return failed(f"{config.path} exists", expected=f"no {config.path}", locations=here)
             return passed(f"{config.path} is absent")
         if not path.is_file():
             return failed(f"{config.path} does not exist", expected=f"a file {config.path}")
         if config.mode is not None and (problem := _mode_problem(path.stat().st_mode, config.mode)):
-            return failed(f"{config.path} {problem}", expected=f"mode {config.mode}")
+            return failed(
+                f"{config.path} {problem}", expected=f"mode {config.mode}", locations=here
+            )
         if config.contains or config.not_contains or config.matches:
             text = path.read_bytes()[:_MAX_READ].decode("utf-8", errors="replace")
             for wanted in config.contains:
                 if wanted not in text:
-                    return failed(f"{config.path} does not contain {wanted!r}", expected=wanted)
+                    return failed(
+                        f"{config.path} does not contain {wanted!r}",
+                        expected=wanted,
+                        locations=here,
+                    )
             for unwanted in config.not_contains:
                 if unwanted in text:
+                    line = text.count("\n", 0, text.index(unwanted)) + 1
                     return failed(
-                        f"{config.path} contains {unwanted!r}", expected=f"no {unwanted!r}"
+                        f"{config.path}:{line} contains {unwanted!r}",
+                        expected=f"no {unwanted!r}",
+                        locations=(Location(config.path, line),),
                     )
             for pattern in config.matches:
                 if not re.search(pattern, text, re.MULTILINE):
-                    return failed(f"{config.path} does not match /{pattern}/", expected=pattern)
+                    return failed(
+                        f"{config.path} does not match /{pattern}/",
+                        expected=pattern,
+                        locations=here,
+                    )
         return passed(f"{config.path} is as expected")
 
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from otv.documents import Unparseable, parse
 from otv.globs import compile_glob
-from otv.scenarios import ScenarioContext, ScenarioOutput, failed, passed
+from otv.scenarios import Location, ScenarioContext, ScenarioOutput, failed, passed
 from otv.scenarios.paths import OutsideRepository, inside, walk
 
 _LISTED = 10
@@ -55,15 +55,20 @@ class KubernetesManifestsScenario:
     async def run(self, config: ManifestsConfig, context: ScenarioContext) -> ScenarioOutput:
         root = context.worktree
         assert root is not None
-        problems, checked = [], 0
+        problems: list[str] = []
+        locations: list[Location] = []
+        checked = 0
         for relative in walk(root, config.files):
             try:
                 documents = parse(inside(root, relative).read_text(), "yaml")
             except (Unparseable, OSError, OutsideRepository, UnicodeDecodeError):
                 continue  # not a manifest we can read; the config type says why
+            found = len(problems)
             for index, document in enumerate(d for d in documents if _is_manifest(d)):
                 checked += 1
                 problems += _validate(document, config, f"{relative}#{index}")
+            if len(problems) > found:
+                locations.append(Location(relative))
         if problems:
             shown = "\n".join(problems[:_LISTED])
             more = f"\n... and {len(problems) - _LISTED} more" if len(problems) > _LISTED else ""
@@ -71,6 +76,7 @@ class KubernetesManifestsScenario:
                 f"{len(problems)} invalid manifest(s) for Kubernetes "
                 f"{config.kubernetes_version}:\n{shown}{more}",
                 expected=f"manifests valid for Kubernetes {config.kubernetes_version}",
+                locations=tuple(locations),
             )
         return passed(f"{checked} manifests valid for Kubernetes {config.kubernetes_version}")
 

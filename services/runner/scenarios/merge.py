@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from otv.scenarios import ScenarioContext, ScenarioOutput, failed, passed
+from otv.scenarios import Location, ScenarioContext, ScenarioOutput, failed, passed
 
 _LISTED_CONFLICTS = 20
 
@@ -42,4 +42,5 @@ class MergeScenario:
         return failed(
             f"conflicts with {target.name} in {count} file{'s' if count != 1 else ''}: {listed}",
             expected="no conflicts",
+            locations=tuple(Location(path) for path in target.conflicts),
         )

@@ -18,7 +18,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from otv.globs import compile_glob, matches
-from otv.scenarios import ScenarioContext, ScenarioOutput, failed, passed
+from otv.scenarios import Location, ScenarioContext, ScenarioOutput, failed, passed
 
 _LISTED = 20
 
@@ -57,4 +57,5 @@ class ProtectedPathsScenario:
         return failed(
             f"changes under protected paths need a review: {listed}{more}",
             expected="a waiver from a key with the review role (otv review ID --waive)",
+            locations=tuple(Location(path) for path in touched),
         )
