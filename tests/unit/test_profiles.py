@@ -56,6 +56,24 @@ def test_extends_inherits_and_overrides_scenarios_by_id_over_several_levels() ->
     assert tests.config == {"run": ["python3", "-m", "pytest"]}
 
 
+def test_fail_on_is_inherited_and_each_scenario_knows_its_line() -> None:
+    text = VALID.replace("  strict:\n", "  strict:\n    fail_on: warning\n")
+    profiles = ProfilesFile.parse(text, "profiles.yaml")
+    assert profiles.resolve("default", REGISTRY).fail_on == "blocking"
+    stricter = profiles.resolve("stricter", REGISTRY)
+    assert stricter.fail_on == "warning"
+    assert [(s.id, s.line) for s in stricter.scenarios] == [
+        ("mergeable", 5),
+        ("tests", 14),
+        ("lint", 15),
+    ]
+    assert stricter.path == "profiles.yaml"
+    assert error_of(VALID.replace("  strict:\n", "  strict:\n    fail_on: never\n"), "strict") == (
+        "profiles.yaml:11: profiles.strict.fail_on: Input should be 'blocking' or 'warning'"
+    )
+    assert packaged_profiles().path == "otv/defaults/verification_profiles.yaml"
+
+
 def test_invalid_yaml_names_the_line_and_column() -> None:
     message = error_of("version: 1\nprofiles:\n  default: [\n")
     assert message.startswith("profiles.yaml:4:1: invalid YAML")
@@ -148,9 +166,7 @@ def test_the_packaged_profiles_resolve() -> None:
     assert profiles.profile_names() == ["default", "python", "strict"]
     for name in profiles.profile_names():
         assert profiles.resolve(name, REGISTRY).scenarios
-    assert (
-        packaged_profiles().resolve("strict", REGISTRY).scenarios[1].severity is Severity.BLOCKING
-    )
+    assert packaged_profiles().resolve("strict", REGISTRY).fail_on == "warning"
 
 
 def test_profiles_come_from_the_client_then_the_repository_then_the_service(tmp_path: Path) -> None:
