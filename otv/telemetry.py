@@ -4,11 +4,18 @@ Each service gets its own provider (not the global one), so services sharing a
 process — the embedded stack — still report their own ``service.name``. The
 trace context travels through the global propagator, which honours
 ``OTEL_PROPAGATORS``.
+
+Spans are exported with OTLP when ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or
+``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``) is set, over HTTP (``http/protobuf``,
+the default) or gRPC (``OTEL_EXPORTER_OTLP_PROTOCOL=grpc``); the exporters
+read the other standard ``OTEL_EXPORTER_OTLP_*`` variables themselves. With no
+endpoint, nothing is exported.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -16,9 +23,11 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.trace import Span, SpanKind
 
 from otv import __version__
+from otv.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -27,11 +36,17 @@ class Telemetry:
     provider: TracerProvider
 
     @classmethod
-    def for_service(cls, service: str, processors: tuple[SpanProcessor, ...] = ()) -> Telemetry:
+    def for_service(
+        cls,
+        service: str,
+        processors: tuple[SpanProcessor, ...] = (),
+    ) -> Telemetry:
         resource = Resource.create({"service.name": service, "service.version": __version__})
         provider = TracerProvider(resource=resource)
         for processor in processors:
             provider.add_span_processor(processor)
+        if (exporter := otlp_exporter(os.environ)) is not None:
+            provider.add_span_processor(BatchSpanProcessor(exporter))
         return cls(service=service, provider=provider)
 
     @property
@@ -40,6 +55,35 @@ class Telemetry:
 
     def shutdown(self) -> None:
         self.provider.shutdown()
+
+
+def otlp_exporter(env: Mapping[str, str]) -> SpanExporter | None:
+    """The OTLP span exporter the standard variables ask for; None when they name no endpoint."""
+    if not (
+        env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+    ):
+        return None
+    protocol = (
+        env.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
+        or env.get("OTEL_EXPORTER_OTLP_PROTOCOL")
+        or "http/protobuf"
+    )
+    # Imported only when asked for: the exporters (gRPC's above all) are slow to import.
+    if protocol == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (  # noqa: PLC0415
+            OTLPSpanExporter as GrpcSpanExporter,
+        )
+
+        return GrpcSpanExporter()
+    if protocol == "http/protobuf":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # noqa: PLC0415
+            OTLPSpanExporter as HttpSpanExporter,
+        )
+
+        return HttpSpanExporter()
+    raise UsageError(
+        f"OTEL_EXPORTER_OTLP_PROTOCOL={protocol!r} is not supported (use http/protobuf or grpc)"
+    )
 
 
 def with_trace_context(headers: Mapping[str, str]) -> dict[str, str]:
