@@ -21,16 +21,16 @@ import contextlib
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
 import nats
+from measure import ECHO_SUBJECT, percentiles, start_echo, timed
 
 from otv.auth_messages import AuthorizeQuery, CreatedKey, CreateKey
 from otv.authz import Authorizer
@@ -45,40 +45,6 @@ from otv.telemetry import Telemetry
 
 RESULTS = Path(__file__).parent / "results"
 QUERY = AuthorizeQuery(permission=Permission.STATUS).model_dump_json().encode()
-ECHO = """
-import asyncio, sys, nats
-async def main():
-    nc = await nats.connect(sys.argv[1])
-    async def reply(msg):
-        await msg.respond(b'{"ok": true}')
-    await nc.subscribe("bench.echo", cb=reply)
-    await nc.flush()
-    print("ready", flush=True)
-    await asyncio.Event().wait()
-asyncio.run(main())
-"""
-
-
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-
-    def at(share: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000, 3)
-
-    return {
-        "p50_ms": at(0.50),
-        "p99_ms": at(0.99),
-        "mean_ms": round(statistics.fmean(ordered) * 1000, 3),
-    }
-
-
-async def timed(calls: int, call: Callable[[], Awaitable[object]]) -> list[float]:
-    samples = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        await call()
-        samples.append(time.perf_counter() - started)
-    return samples
 
 
 @dataclass
@@ -104,11 +70,7 @@ async def running_auth() -> AsyncIterator[Setup]:
     auth = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "otv", "serve", "auth", env=env
     )
-    echo = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", ECHO, url, stdout=asyncio.subprocess.PIPE
-    )
-    assert echo.stdout is not None
-    await echo.stdout.readline()
+    echo = await start_echo(url)
     bus = await Bus.connect(url, Telemetry.for_service("bench"))
     try:
         admin_header = {"Authorization": f"Bearer {admin}"}
@@ -132,7 +94,7 @@ async def latencies(setup: Setup, requests: int) -> dict[str, object]:
     header = {"Authorization": f"Bearer {setup.key}"}
 
     async def bare() -> None:
-        await setup.bus.request("bench.echo", QUERY)
+        await setup.bus.request(ECHO_SUBJECT, QUERY)
 
     async def authorize() -> None:
         await setup.bus.request(ApiSubject.AUTHORIZE, QUERY, header)

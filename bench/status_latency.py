@@ -26,10 +26,12 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+
+from measure import ECHO_SUBJECT, percentiles, start_echo, timed
 
 from otv.auth_messages import CreatedKey, CreateKey
 from otv.bus import Bus
@@ -46,36 +48,6 @@ RESULTS = Path(__file__).parent / "results"
 LEVELS = (1, 10, 100)
 RESULT_EVERY_S = 0.2
 TARGETS = ("main", "release/1.0")
-ECHO = """
-import asyncio, sys, nats
-async def main():
-    nc = await nats.connect(sys.argv[1])
-    async def reply(msg):
-        await msg.respond(b'{"verification_id": "x", "phase": "running"}')
-    await nc.subscribe("bench.echo", cb=reply)
-    await nc.flush()
-    print("ready", flush=True)
-    await asyncio.Event().wait()
-asyncio.run(main())
-"""
-
-
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-
-    def at(share: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000, 3)
-
-    return {"p50_ms": at(0.50), "p95_ms": at(0.95), "p99_ms": at(0.99)}
-
-
-async def timed(calls: int, call: Callable[[], Awaitable[object]]) -> list[float]:
-    samples = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        await call()
-        samples.append(time.perf_counter() - started)
-    return samples
 
 
 @dataclass
@@ -101,11 +73,7 @@ async def running() -> AsyncIterator[Setup]:
         await asyncio.create_subprocess_exec(sys.executable, "-m", "otv", "serve", name, env=env)
         for name in ("auth", "reporter")
     ]
-    echo = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", ECHO, url, stdout=asyncio.subprocess.PIPE
-    )
-    assert echo.stdout is not None
-    await echo.stdout.readline()
+    echo = await start_echo(url)
     bus = await Bus.connect(url, Telemetry.for_service("bench"))
     try:
         admin_client = VerificationClient(bus, admin)
@@ -210,7 +178,7 @@ async def level(setup: Setup, count: int, queries: int) -> dict[str, object]:
             await setup.client.status(random.choice(flight.ids))  # noqa: S311 — not a secret
 
         async def bare() -> None:
-            await setup.bus.request("bench.echo", b"{}")
+            await setup.bus.request(ECHO_SUBJECT, b"{}")
 
         await timed(100, status)  # warm
         status_samples = await timed(queries, status)
