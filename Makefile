@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := build/sample
 
-.PHONY: setup run test lint proto schemas bench clean
+.PHONY: setup tools run test lint proto schemas bench clean
 
 setup: $(STAMP)
 
@@ -14,6 +14,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+## tools: Debian packages some tests need (promtool and prometheus); tests skip without them
+DEBIAN_TOOLS := prometheus
+tools:
+	@if command -v promtool >/dev/null && command -v prometheus >/dev/null; then :; else \
+		SUDO=$$(test "$$(id -u)" -eq 0 || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+			$(DEBIAN_TOOLS) >/dev/null; \
+	fi
 
 ## run: build a sample repository (a feature branch, targets main and release/1.0) and verify it
 run: setup

@@ -66,6 +66,7 @@ async def running_auth() -> AsyncIterator[Setup]:
         "OTV_PEPPER": new_pepper(),
         "OTV_BOOTSTRAP_ADMIN_KEY": admin,
         "OTV_LOG_LEVEL": "WARNING",
+        "OTV_HEALTH_PORT": "0",
     }
     auth = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "otv", "serve", "auth", env=env

@@ -67,6 +67,7 @@ async def running() -> AsyncIterator[Setup]:
         "OTV_PEPPER": new_pepper(),
         "OTV_BOOTSTRAP_ADMIN_KEY": admin,
         "OTV_LOG_LEVEL": "WARNING",
+        "OTV_HEALTH_PORT": "0",
         "OTV_CACHE_DIR": tempfile.mkdtemp(prefix="otv-bench-cache-"),
     }
     services = [

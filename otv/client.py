@@ -26,6 +26,7 @@ from otv.queries import (
     StatusQuery,
     VerificationList,
     VerificationStatus,
+    WatchAllUpdate,
     WatchQuery,
     WatchUpdate,
 )
@@ -36,6 +37,8 @@ from otv.v1 import events_pb2 as pb
 FIRST_CONNECT_S = 5.0
 # Ask the status API this often while waiting, in case an event was missed.
 _STATUS_POLL_S = 5.0
+# Three missed heartbeats (the reporter sends one every 10 s): the watch is lost.
+_SILENCE_S = 30.0
 # An errored verification's report follows its errored event closely.
 _ERRORED_REPORT_WAIT_S = 5.0
 
@@ -143,6 +146,33 @@ class VerificationClient:
                     continue
                 update = WatchUpdate.model_validate_json(body)
                 yield update
+
+    async def watch_all(self, timeout_s: float | None = None) -> AsyncIterator[WatchUpdate]:
+        """Every verification's changes as they happen, for ``timeout_s`` (None: for ever).
+
+        A watch is asked again when the reporter says its time is up, or when
+        not even a heartbeat came for a while (the replica serving it is gone);
+        each time on a new inbox, so an old stream cannot double the new one.
+        """
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while deadline is None or time.monotonic() < deadline:
+            async with self._bus.inbox() as inbox:
+                query = WatchQuery(deliver_to=inbox.subject)
+                await self.request(ApiSubject.WATCH, query.model_dump_json().encode())
+                while True:
+                    wait_s = _SILENCE_S
+                    if deadline is not None:
+                        wait_s = min(wait_s, deadline - time.monotonic())
+                        if wait_s <= 0:
+                            return
+                    body = await inbox.next(wait_s)
+                    if body is None:
+                        break  # silence: ask again
+                    sent = WatchAllUpdate.model_validate_json(body)
+                    if sent.renew:
+                        break
+                    if sent.update is not None:
+                        yield sent.update
 
     async def request(self, subject: str, body: bytes, timeout_s: float = 5.0) -> bytes:
         """An API request on ``subject``, presenting this client's key."""

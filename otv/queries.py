@@ -74,7 +74,8 @@ class ListQuery(_Query):
 
 
 class WatchQuery(_Query):
-    verification_id: str = Field(pattern=ID_PATTERN)
+    # None: every verification, from now on, until the client goes.
+    verification_id: str | None = Field(default=None, pattern=ID_PATTERN)
     # Where the reporter sends progress: an inbox the client listens on.
     deliver_to: str = Field(pattern=r"^_INBOX\.[A-Za-z0-9_\-.]{1,200}$")
 
@@ -158,3 +159,13 @@ class WatchUpdate(BaseModel):
 
     status: VerificationStatus
     finished: list[ScenarioProgress] = Field(default_factory=list)
+
+
+class WatchAllUpdate(BaseModel):
+    """What a watch of every verification sends: a change; nothing (a heartbeat, sent
+    when nothing changed for a while); or ``renew``: this watch ends, ask again."""
+
+    model_config = ConfigDict(frozen=True)
+
+    update: WatchUpdate | None = None
+    renew: bool = False

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from otv.bus import Bus
+from otv.health import HealthServer, ServiceHealth
 from otv.logs import bind_service
 from otv.nats_accounts import inbox_prefix
 from otv.settings import Settings
@@ -64,32 +65,57 @@ async def run_service(
     stop: asyncio.Event,
     ready: asyncio.Event | None = None,
     telemetry: Telemetry | None = None,
+    listening: Callable[[str], None] | None = None,
 ) -> None:
-    """Run ``service`` against ``settings.nats_url`` until ``stop`` is set."""
+    """Run ``service`` against ``settings.nats_url`` until ``stop`` is set.
+
+    With ``settings.health_port`` set, its metrics and health are served over
+    HTTP from before it connects (``/livez`` answers while NATS is awaited);
+    ``listening`` is told their base URL.
+    """
     bind_service(service.name)
     telemetry = telemetry or Telemetry.for_service(service.name)
     if settings.nats_url is None:
         raise ValueError("run_service needs settings.nats_url")
+    health = ServiceHealth()
+    server = None
+    if settings.health_port is not None:
+        server = HealthServer(telemetry, health, settings.health_host, settings.health_port)
+        url = await server.start()
+        log.info("%s serves metrics and health at %s", service.name, url)
+        if listening is not None:
+            listening(url)
     password = settings.nats_password.get_secret_value() if settings.nats_password else None
-    bus = await Bus.connect(
-        settings.nats_url,
-        telemetry,
-        user=settings.nats_user,
-        password=password,
-        inbox_prefix=inbox_prefix(settings.nats_user) if settings.nats_user else "_INBOX",
-    )
+    try:
+        bus = await Bus.connect(
+            settings.nats_url,
+            telemetry,
+            user=settings.nats_user,
+            password=password,
+            inbox_prefix=inbox_prefix(settings.nats_user) if settings.nats_user else "_INBOX",
+        )
+    except BaseException:
+        if server is not None:
+            await server.stop()
+        raise
+    health.bus = bus
     try:
         await bus.ensure_event_stream(settings.stream_replicas, settings.event_max_age_s)
         workers = await service.start(bus)
+        health.consumers = [worker.ready for worker in workers]
         tasks = [asyncio.create_task(worker.run(stop)) for worker in workers]
         for worker, task in zip(workers, tasks, strict=True):
             await _ready(worker, task)
+        health.started = True
         log.info("%s is ready", service.name)
         if ready is not None:
             ready.set()
         await asyncio.gather(*tasks)
     finally:
+        health.stopping = True
         await bus.close()
+        if server is not None:
+            await server.stop()
         telemetry.shutdown()
 
 

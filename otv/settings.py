@@ -59,6 +59,10 @@ class Settings(BaseModel):
     )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
     log_format: LogFormat = Field(default="auto", description="json, text, or auto (by terminal)")
+    health_port: int | None = Field(
+        default=None, ge=0, le=65535, description="port of /metrics and health (otv serve: 9464)"
+    )
+    health_host: str = Field(default="0.0.0.0", description="address /metrics listens on")  # noqa: S104
     nats_server_bin: Path | None = Field(
         default=None, description="nats-server binary for the embedded stack"
     )

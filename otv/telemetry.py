@@ -1,9 +1,11 @@
 """Tracing for one service: its tracer provider and the context carried in headers.
 
 Each service gets its own provider (not the global one), so services sharing a
-process — the embedded stack — still report their own ``service.name``. The
-trace context travels through the global propagator, which honours
-``OTEL_PROPAGATORS``.
+process — the embedded stack — still report their own ``service.name``
+(``otv-auth``...). A process running one service (``otv serve``, the command
+line) takes ``OTEL_SERVICE_NAME`` instead when it is set; ``OTEL_RESOURCE_ATTRIBUTES``
+is always added. The trace context travels through the global propagator, which
+honours ``OTEL_PROPAGATORS``. The service's Prometheus metrics ride along.
 
 Spans are exported with OTLP when ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or
 ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``) is set, over HTTP (``http/protobuf``,
@@ -28,26 +30,33 @@ from opentelemetry.trace import Span, SpanKind
 
 from otv import __version__
 from otv.errors import UsageError
+from otv.metrics import ServiceMetrics
 
 
 @dataclass(frozen=True)
 class Telemetry:
     service: str
     provider: TracerProvider
+    metrics: ServiceMetrics
 
     @classmethod
     def for_service(
         cls,
         service: str,
         processors: tuple[SpanProcessor, ...] = (),
+        alone: bool = False,
     ) -> Telemetry:
-        resource = Resource.create({"service.name": service, "service.version": __version__})
-        provider = TracerProvider(resource=resource)
+        """Tracing and metrics for ``service``; ``alone``: the only one in this process,
+        so ``OTEL_SERVICE_NAME`` names it."""
+        attributes = {"service.version": __version__, "otv.service": service}
+        if not (alone and os.environ.get("OTEL_SERVICE_NAME")):
+            attributes["service.name"] = f"otv-{service}"
+        provider = TracerProvider(resource=Resource.create(attributes))
         for processor in processors:
             provider.add_span_processor(processor)
         if (exporter := otlp_exporter(os.environ)) is not None:
             provider.add_span_processor(BatchSpanProcessor(exporter))
-        return cls(service=service, provider=provider)
+        return cls(service=service, provider=provider, metrics=ServiceMetrics(service))
 
     @property
     def tracer(self) -> trace.Tracer:

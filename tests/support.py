@@ -141,7 +141,7 @@ def start_service(name: str, env: dict[str, str], log: Path) -> subprocess.Popen
 
     return subprocess.Popen(
         [sys.executable, "-m", "otv", "serve", name],
-        env={**env, "OTV_LOG_FORMAT": "json"},
+        env={"OTV_HEALTH_PORT": "0", **env, "OTV_LOG_FORMAT": "json"},
         stdout=subprocess.DEVNULL,
         stderr=log.open("a"),
     )

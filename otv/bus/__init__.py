@@ -84,6 +84,10 @@ class Bus:
         self.telemetry = telemetry
         self.producer = EventProducer(self._js, telemetry)
         self._services: list[Service] = []
+        # What readiness and the queue gauges look at: durable consumers, and the
+        # streams behind the buckets this service opened.
+        self._durables: list[str] = []
+        self._store_streams: list[str] = []
 
     @classmethod
     async def connect(
@@ -102,6 +106,8 @@ class Bus:
         """
         name = telemetry.service
         state = _ConnectionState()
+        connected = telemetry.metrics.nats_connected.labels(name)
+        reconnects = telemetry.metrics.nats_reconnects.labels(name)
 
         async def on_error(exc: Exception) -> None:
             if state.closing:
@@ -112,10 +118,13 @@ class Bus:
             log.warning("%s: NATS error: %s", name, exc)
 
         async def on_disconnect() -> None:
+            connected.set(0)
             if state.connected_once and not state.closing:
                 log.warning("%s: disconnected from NATS; reconnecting", name)
 
         async def on_reconnect() -> None:
+            connected.set(1)
+            reconnects.inc()
             log.info("%s: reconnected to NATS", name)
             for listener in state.on_reconnect:
                 listener()
@@ -147,6 +156,7 @@ class Bus:
                 f"cannot reach NATS at {redact(url)}: is otv (or nats-server) running there?"
             ) from None
         state.connected_once = True
+        connected.set(1)
         return cls(nc, telemetry, state)
 
     async def ensure_event_stream(self, replicas: int, max_age_s: float) -> None:
@@ -162,13 +172,46 @@ class Bus:
         return await key_value_exists(self._js, bucket)
 
     async def records(self, bucket: str, replicas: int, ttl_s: float | None = None) -> Records:
-        return Records(await ensure_key_value(self._js, bucket, replicas, ttl_s), bucket)
+        kv = await ensure_key_value(self._js, bucket, replicas, ttl_s)
+        records = Records(kv, bucket, self._js)
+        self._store_streams.append(f"KV_{bucket}")
+        return records
 
     async def objects(self, bucket: str, replicas: int) -> Objects:
-        return Objects(await ensure_object_store(self._js, bucket, replicas))
+        objects = Objects(await ensure_object_store(self._js, bucket, replicas))
+        self._store_streams.append(f"OBJ_{bucket}")
+        return objects
 
     def consumer(self, spec: ConsumerSpec, handler: Handler, concurrency: int = 1) -> EventConsumer:
+        self._durables.append(spec.durable)
         return EventConsumer(self._js, self.producer, self.telemetry, spec, handler, concurrency)
+
+    @property
+    def is_connected(self) -> bool:
+        return bool(self._nc.is_connected)
+
+    async def unreachable_stores(self, timeout_s: float = 2.0) -> list[str]:
+        """The buckets this service opened that JetStream does not answer for now."""
+        unreachable = []
+        for stream in dict.fromkeys(self._store_streams):
+            try:
+                await asyncio.wait_for(self._js.stream_info(stream), timeout_s)
+            except (NatsError, OSError, TimeoutError):
+                unreachable.append(stream.partition("_")[2])
+        return unreachable
+
+    async def measure_consumers(self, timeout_s: float = 1.0) -> None:
+        """Set the pending gauges of this service's consumers from the server's figures;
+        on failure they keep their last values."""
+        metrics = self.telemetry.metrics
+        for durable in dict.fromkeys(self._durables):
+            try:
+                info = await self._js.consumer_info(EVENTS_STREAM, durable, timeout=timeout_s)
+            except (NatsError, OSError, TimeoutError):
+                continue
+            labels = (self.telemetry.service, durable)
+            metrics.consumer_pending.labels(*labels).set(info.num_pending or 0)
+            metrics.consumer_ack_pending.labels(*labels).set(info.num_ack_pending or 0)
 
     def audit_stream(self) -> AuditStream:
         return AuditStream(self._js)
@@ -195,9 +238,7 @@ class Bus:
             await self._js.delete_msg(EVENTS_STREAM, stream_sequence)
 
     async def serve(self, description: str, endpoints: list[api.Endpoint]) -> None:
-        service = await api.serve(
-            self._nc, f"otv-{self.telemetry.service}", __version__, description, endpoints
-        )
+        service = await api.serve(self._nc, self.telemetry, __version__, description, endpoints)
         self._services.append(service)
 
     async def request(
@@ -241,6 +282,7 @@ class Bus:
 
     async def close(self) -> None:
         self._state.closing = True
+        self.telemetry.metrics.nats_connected.labels(self.telemetry.service).set(0)
         for service in self._services:
             with contextlib.suppress(NatsError, OSError):
                 await service.stop()

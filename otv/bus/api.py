@@ -8,6 +8,7 @@ raises ``ApiError`` to answer with an error code; any other failure answers
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from nats.micro.request import Request
 from nats.micro.service import EndpointConfig, Service, ServiceConfig
 
 from otv.errors import OtvError, SystemFailure, UsageError
+from otv.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -52,36 +54,50 @@ class Endpoint:
     handler: EndpointHandler
 
 
-def _guarded(service: str, endpoint: Endpoint) -> Callable[[Request], Awaitable[None]]:
+def _guarded(telemetry: Telemetry, endpoint: Endpoint) -> Callable[[Request], Awaitable[None]]:
+    service = f"otv-{telemetry.service}"
+    metrics = telemetry.metrics
+    duration = metrics.api_duration.labels(telemetry.service, endpoint.name)
+
     async def handle(request: Request) -> None:
+        started = time.perf_counter()
+        code = "200"
         try:
             reply = await endpoint.handler(ApiRequest(request.data, dict(request.headers or {})))
         except ApiError as exc:
+            code = exc.code
             await request.respond_error(exc.code, exc.message)
         except UsageError as exc:
-            await request.respond_error("400", exc.message)
+            code = "400"
+            await request.respond_error(code, exc.message)
         except OtvError as exc:
-            await request.respond_error("503", exc.message)
+            code = "503"
+            await request.respond_error(code, exc.message)
         except Exception:
+            code = "500"
             log.exception("%s: %s failed", service, endpoint.subject)
-            await request.respond_error("500", f"internal error in {service}; see its log")
+            await request.respond_error(code, f"internal error in {service}; see its log")
         else:
             await request.respond(reply)
+        finally:
+            duration.observe(time.perf_counter() - started)
+            metrics.api_requests.labels(telemetry.service, endpoint.name, code).inc()
 
     return handle
 
 
 async def serve(
-    nc: Client, name: str, version: str, description: str, endpoints: list[Endpoint]
+    nc: Client, telemetry: Telemetry, version: str, description: str, endpoints: list[Endpoint]
 ) -> Service:
-    """Serve ``endpoints`` in the queue group of service ``name`` (any replica answers)."""
+    """Serve ``endpoints`` in the queue group of the service (any replica answers)."""
     service = await add_service(
-        nc, ServiceConfig(name=name, version=version, description=description)
+        nc,
+        ServiceConfig(name=f"otv-{telemetry.service}", version=version, description=description),
     )
     for endpoint in endpoints:
         await service.add_endpoint(
             EndpointConfig(
-                name=endpoint.name, subject=endpoint.subject, handler=_guarded(name, endpoint)
+                name=endpoint.name, subject=endpoint.subject, handler=_guarded(telemetry, endpoint)
             )
         )
     return service

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from nats.aio.msg import Msg
@@ -30,7 +31,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from otv.bus.events import meta
 from otv.bus.parser import Delivery, MalformedEvent, ids_from_headers, parse
 from otv.bus.producer import EventProducer
-from otv.bus.subjects import EVENTS_STREAM, event_id
+from otv.bus.subjects import EVENTS_STREAM, event_id, event_type_name
 from otv.bus.topology import ConsumerSpec
 from otv.errors import OtvError, UsageError
 from otv.logs import bound_verification
@@ -117,10 +118,18 @@ class EventConsumer:
             # Their messages are not acknowledged, so another replica gets them.
             await asyncio.wait(pending)
 
+    def _count(self, event_type: str, outcome: str) -> None:
+        self._telemetry.metrics.events_consumed.labels(
+            self._telemetry.service, self._spec.durable, event_type, outcome
+        ).inc()
+
     async def _process(self, msg: Msg) -> None:
+        started = time.perf_counter()
         try:
             delivery = parse(msg)
         except MalformedEvent as exc:
+            # Not labelled by its subject: a forged one would make a label of its own.
+            self._count("unknown", "malformed")
             verification_id, correlation_id = ids_from_headers(msg.headers)
             with bound_verification(verification_id, correlation_id):
                 log.error("%s: %s", self._spec.durable, exc.message)
@@ -128,6 +137,11 @@ class EventConsumer:
                     self._give_up(msg, verification_id, correlation_id, exc.message, False)
                 )
             return
+        event_type = event_type_name(type(delivery.event))
+        metrics = self._telemetry.metrics
+        labels = (self._telemetry.service, self._spec.durable, event_type)
+        if delivery.num_delivered > 1:
+            metrics.events_redelivered.labels(*labels).inc()
         attributes: dict[str, str | int] = {
             "messaging.system": "nats",
             "messaging.operation.type": "process",
@@ -155,13 +169,16 @@ class EventConsumer:
                 raise
             except Exception as exc:
                 span.set_status(StatusCode.ERROR, type(exc).__name__)
-                await _settle(self._handle_failure(msg, delivery, exc))
+                self._count(event_type, await self._handle_failure(msg, delivery, exc))
             else:
                 await _settle(msg.ack())
+                self._count(event_type, "acked")
             finally:
                 keep_alive.cancel()
+                metrics.event_duration.labels(*labels).observe(time.perf_counter() - started)
 
-    async def _handle_failure(self, msg: Msg, delivery: Delivery, exc: Exception) -> None:
+    async def _handle_failure(self, msg: Msg, delivery: Delivery, exc: Exception) -> str:
+        """Settle a message whose handler failed; say how: ``gave_up`` or ``retried``."""
         permanent = isinstance(exc, UsageError | MalformedEvent)
         last = delivery.num_delivered >= self._spec.max_deliver
         if isinstance(exc, OtvError):
@@ -177,14 +194,16 @@ class EventConsumer:
             # The user's own mistake is theirs to read in the result, not an operator's alarm.
             level = logging.INFO if isinstance(exc, UsageError) else logging.WARNING
             log.log(level, "%s gives up on %s: %s", self._spec.durable, delivery.subject, reason)
-            await self._give_up(
-                msg,
-                delivery.verification_id,
-                delivery.correlation_id,
-                reason,
-                isinstance(exc, UsageError),
+            await _settle(
+                self._give_up(
+                    msg,
+                    delivery.verification_id,
+                    delivery.correlation_id,
+                    reason,
+                    isinstance(exc, UsageError),
+                )
             )
-            return
+            return "gave_up"
         delay = nak_delay(delivery.num_delivered)
         log.warning(
             "%s on %s failed (%s); redelivery in %.0f s",
@@ -193,7 +212,8 @@ class EventConsumer:
             reason,
             delay,
         )
-        await msg.nak(delay=delay)
+        await _settle(msg.nak(delay=delay))
+        return "retried"
 
     async def _give_up(
         self,

@@ -60,11 +60,20 @@ class EventProducer:
             "otv.verification_id": meta.verification_id,
         }
         tracer = self._telemetry.tracer
+        published = self._telemetry.metrics.events_published
+        labels = (self._telemetry.service, headers[Header.EVENT_TYPE])
         with tracer.start_as_current_span(
             f"send {subject}", kind=SpanKind.PRODUCER, attributes=attributes
         ):
             payload = event.SerializeToString()
-            ack = await self._publish_with_retry(str(subject), payload, with_trace_context(headers))
+            try:
+                ack = await self._publish_with_retry(
+                    str(subject), payload, with_trace_context(headers)
+                )
+            except SystemFailure:
+                published.labels(*labels, "failed").inc()
+                raise
+        published.labels(*labels, "duplicate" if ack.duplicate else "stored").inc()
         return Published(sequence=ack.seq, duplicate=bool(ack.duplicate))
 
     async def _publish_with_retry(

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from nats.errors import Error as NatsError
+from nats.js import JetStreamContext
+from nats.js.api import DeliverPolicy
 from nats.js.errors import (
     KeyDeletedError,
     KeyNotFoundError,
@@ -22,7 +24,7 @@ from nats.js.errors import (
     ObjectDeletedError,
     ObjectNotFoundError,
 )
-from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
+from nats.js.kv import KV_DEL, KV_OP, KV_PURGE, KeyValue
 from nats.js.object_store import ObjectStore
 
 from otv.errors import SystemFailure
@@ -41,9 +43,12 @@ class Record:
 
 
 class Records:
-    def __init__(self, kv: KeyValue, bucket: str = "the bucket") -> None:
+    def __init__(
+        self, kv: KeyValue, bucket: str = "the bucket", js: JetStreamContext | None = None
+    ) -> None:
         self._kv = kv
         self._bucket = bucket
+        self._js = js
 
     async def get(self, key: str) -> Record | None:
         try:
@@ -113,6 +118,29 @@ class Records:
         """Remove ``key`` and its history."""
         with contextlib.suppress(KeyNotFoundError, KeyDeletedError, NotFoundError):
             await self._kv.purge(key)
+
+    async def changes(self) -> AsyncIterator[tuple[str, Record | None]]:
+        """Each change from now on, by key (None: deleted); what is there now is not sent.
+
+        A KV watch would first send the whole bucket: an ordered consumer that
+        starts at new messages sends only what changes.
+        """
+        assert self._js is not None, "Records needs the JetStream context to follow changes"
+        prefix = f"$KV.{self._bucket}."
+        subscription = await self._js.subscribe(
+            prefix + ">", ordered_consumer=True, deliver_policy=DeliverPolicy.NEW
+        )
+        try:
+            async for msg in subscription.messages:
+                key = msg.subject.removeprefix(prefix)
+                operation = (msg.headers or {}).get(KV_OP)
+                if operation in (KV_DEL, KV_PURGE):
+                    yield key, None
+                else:
+                    yield key, Record(msg.data, msg.metadata.sequence.stream)
+        finally:
+            with contextlib.suppress(NatsError):
+                await subscription.unsubscribe()
 
     async def watch(self) -> AsyncIterator[tuple[str, Record | None]]:
         """Every record as it is now, then each change as it happens (None: deleted)."""

@@ -125,19 +125,21 @@ def write_reports(directory: Path, rendered: dict[ReportFormat, bytes]) -> None:
         (directory / REPORT_FILES[fmt]).write_bytes(data)
 
 
-def print_update(console: Console, update: WatchUpdate) -> None:
-    """One watch update: each result that came in, then where the verification is."""
+def print_update(console: Console, update: WatchUpdate, with_id: bool = False) -> None:
+    """One watch update: each result that came in, then where the verification is.
+    ``with_id``: each line starts with the verification id (several are watched)."""
+    status = update.status
+    prefix = f"{escape(status.verification_id)} " if with_id else ""
     for found in update.finished:
         console.print(
-            f"  {escape(found.target)} · {escape(found.scenario)}: {_OUTCOME_STYLE[found.outcome]}"
-            f" {found.duration_s:.2f}s  {escape(found.message)}",
+            f"{prefix}  {escape(found.target)} · {escape(found.scenario)}: "
+            f"{_OUTCOME_STYLE[found.outcome]} {found.duration_s:.2f}s  {escape(found.message)}",
             highlight=False,
         )
-    status = update.status
     done = sum(1 for target in status.targets if target.finished)
     verdict = f" · verdict {_VERDICT_STYLE[status.verdict]}" if status.verdict else ""
     console.print(
-        f"[dim]{status.updated_at}[/] {status.phase} · {done}/{len(status.targets)} targets "
-        f"finished{verdict}",
+        f"{prefix}[dim]{status.updated_at}[/] {status.phase} · {done}/{len(status.targets)} "
+        f"targets finished{verdict}",
         highlight=False,
     )

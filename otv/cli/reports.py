@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -84,23 +85,34 @@ async def _report(
 
 
 @click.command()
-@click.argument("verification_id")
+@click.argument("verification_id", required=False)
 @server_options
 @click.option(
     "--timeout",
     "timeout_s",
     type=click.FloatRange(min=1),
-    default=3600.0,
-    show_default=True,
-    help="Seconds to watch before giving up.",
+    help="Seconds to watch before giving up (default: 3600 for one verification; "
+    "for ever for all).",
 )
-def watch(verification_id: str, server: str | None, api_key: str | None, timeout_s: float) -> int:
-    """Follow a verification live until it ends (needs the read role).
+def watch(
+    verification_id: str | None, server: str | None, api_key: str | None, timeout_s: float | None
+) -> int:
+    """Follow a verification live until it ends; with no id, every verification's
+    changes as they happen, until Ctrl-C (needs the read role).
 
-    Prints each scenario result as it comes in. Exit status as for verify:
-    0 passed or warned, 1 failed, 3 errored.
+    Prints each scenario result as it comes in. Exit status for one verification
+    as for verify: 0 passed or warned, 1 failed, 3 errored.
+
+    \b
+    Examples:
+      otv watch 01J9Z3V8K2M4
+      otv watch
     """
-    last = asyncio.run(_watch(server, api_key, verification_id, timeout_s))
+    if verification_id is None:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_watch_all(server, api_key, timeout_s))
+        return 0
+    last = asyncio.run(_watch(server, api_key, verification_id, timeout_s or 3600.0))
     print_status(console(), last)
     if last.verdict is None:
         return 2 if last.reason_code in ("401", "403", "400", "configuration") else 3
@@ -118,6 +130,13 @@ async def _watch(
             status = update.status
         assert status is not None
         return status
+
+
+async def _watch_all(server: str | None, api_key: str | None, timeout_s: float | None) -> None:
+    out = console()
+    async with session(server, api_key) as client:
+        async for update in client.watch_all(timeout_s):
+            print_update(out, update, with_id=True)
 
 
 @click.command(name="list")

@@ -35,7 +35,7 @@ async def session(server: str | None, api_key: str | None) -> AsyncIterator[Veri
         )
     if settings.api_key is None:
         raise UsageError("no API key: pass --api-key or set OTV_API_KEY")
-    telemetry = Telemetry.for_service("cli")
+    telemetry = Telemetry.for_service("cli", alone=True)
     bus = await Bus.connect(settings.nats_url, telemetry, FIRST_CONNECT_S)
     try:
         yield VerificationClient(bus, settings.api_key.get_secret_value())

@@ -23,12 +23,18 @@ from otv.settings import Settings
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=0, help="NATS port (default: a free one)."
 )
-def up(port: int) -> int:
+@click.option(
+    "--health-port",
+    type=click.IntRange(0, 65532),
+    default=0,
+    help="First of four ports for each service's /metrics and health (default: free ones).",
+)
+def up(port: int, health_port: int) -> int:
     """Run otv on this machine: nats-server and the four services.
 
     \b
     Example:
-      otv up
+      otv up --port 4222 --health-port 9464
       export OTV_SERVER=nats://127.0.0.1:4222 OTV_API_KEY=$(cat ~/.cache/otv/stack/admin.key)
     """
     settings = Settings.from_env()
@@ -38,21 +44,26 @@ def up(port: int) -> int:
             click.echo(
                 "otv: the cache's store is in use by another otv; using a temporary one", err=True
             )
-        asyncio.run(_up(settings, store, port or None))
+        asyncio.run(_up(settings, store, port or None, health_port))
     return 0
 
 
-async def _up(settings: Settings, store: Path, port: int | None) -> None:
-    stack = EmbeddedStack(settings, store_dir=store, port=port)
+async def _up(settings: Settings, store: Path, port: int | None, health_port: int) -> None:
+    stack = EmbeddedStack(settings, store_dir=store, port=port, health_port=health_port)
     key_file = stack.admin_key_file
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     async with stack:
+        health = "".join(
+            f"  {name + ':':<11} {url}/metrics  {url}/readyz\n"
+            for name, url in stack.health_urls.items()
+        )
         click.echo(
             "otv is up\n"
             f"  NATS URL:   {stack.url}\n"
+            f"{health}"
             f"  admin key:  {key_file} (readable only by you)\n"
             f"  store:      {store}\n"
             f"Use it with:  export OTV_SERVER={stack.url} OTV_API_KEY=$(cat {key_file})\n"

@@ -111,7 +111,9 @@ def verify(
       otv verify ../service --head feature/x --target main --profile strict --out build/otv
     """
     settings = Settings.from_env(nats_url=server, api_key=api_key)
-    logs.configure("WARNING" if settings.log_level == "INFO" else settings.log_level, "text")
+    # Readable lines for the person at the terminal, unless JSON is asked for (CI logs).
+    fmt = "text" if settings.log_format == "auto" else settings.log_format
+    logs.configure("WARNING" if settings.log_level == "INFO" else settings.log_level, fmt)
     verification_id = new_verification_id()
     request = pb.VerificationRequest(
         repository=_repository(
@@ -187,7 +189,7 @@ async def _on(
     all_formats: bool,
 ) -> tuple[Conclusion, dict[ReportFormat, bytes]]:
     """The conclusion, and the report in every format when it has one and they are wanted."""
-    telemetry = Telemetry.for_service("cli")
+    telemetry = Telemetry.for_service("cli", alone=True)
     bus = await Bus.connect(url, telemetry, FIRST_CONNECT_S)
     try:
         client = VerificationClient(bus, key)

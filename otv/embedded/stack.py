@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
 import logging
 import os
 import secrets
@@ -21,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
+from opentelemetry.sdk.trace import SpanProcessor
 from pydantic import SecretStr
 
 from otv import nats_accounts
@@ -30,6 +32,7 @@ from otv.errors import SystemFailure
 from otv.keys import new_key, new_pepper
 from otv.runtime import run_service
 from otv.settings import Settings
+from otv.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +74,12 @@ class EmbeddedStack:
         store_dir: Path | None = None,
         services: Sequence[str] = SERVICE_NAMES,
         port: int | None = None,
+        health_port: int | None = None,
+        span_processors: tuple[SpanProcessor, ...] = (),
     ) -> None:
+        """``health_port``: serve each service's metrics and health on loopback, on
+        ports ``health_port``, ``health_port + 1``... (0: free ports); None: not at all.
+        ``span_processors`` see every service's spans (tests)."""
         # A developer's own machine: profiles from the repository and the client are theirs.
         self.settings = settings.model_copy(
             update={"allow_client_profiles": True, "allow_repository_profiles": True}
@@ -81,6 +89,10 @@ class EmbeddedStack:
             self._temporary = store_dir = Path(tempfile.mkdtemp(prefix="otv-stack-"))
         self.store = store_dir
         self._port = port
+        self._health_port = health_port
+        self._span_processors = span_processors
+        # Each service's metrics and health, once it listens: name -> base URL.
+        self.health_urls: dict[str, str] = {}
         self._names = list(services)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -126,12 +138,18 @@ class EmbeddedStack:
             raise
 
     def service_settings(self, name: str, password: str) -> Settings:
+        health_port = None
+        if self._health_port is not None:
+            offset = self._names.index(name) if self._health_port else 0
+            health_port = self._health_port + offset
         return self.settings.model_copy(
             update={
                 "nats_user": name,
                 "nats_password": SecretStr(password),
                 "pepper_file": self.pepper_file,
                 "bootstrap_admin_key_file": self.admin_key_file,
+                "health_port": health_port,
+                "health_host": "127.0.0.1",
             }
         )
 
@@ -141,7 +159,17 @@ class EmbeddedStack:
             settings = self.service_settings(name, passwords[name])
             service = build_service(name, settings)
             ready = asyncio.Event()
-            task = asyncio.create_task(run_service(service, settings, self._stop, ready))
+            telemetry = Telemetry.for_service(name, self._span_processors)
+            task = asyncio.create_task(
+                run_service(
+                    service,
+                    settings,
+                    self._stop,
+                    ready,
+                    telemetry,
+                    functools.partial(self.health_urls.__setitem__, name),
+                )
+            )
             self._tasks.append(task)
             readiness.append((name, ready, task))
         for name, ready, task in readiness:

@@ -18,6 +18,7 @@ from otv.bus.subjects import KEYS_CHANGED, Header, Subject, event_id
 from otv.environment import sanitize
 from otv.errors import UsageError
 from otv.keys import MalformedKey, parse_key, read_pepper
+from otv.metrics import auth_decisions
 from otv.permissions import Permission
 from otv.runtime import BackgroundTask, Worker
 from otv.settings import Settings
@@ -69,7 +70,11 @@ class AuthService:
             await bus.broadcast(KEYS_CHANGED, key_id.encode())
         if not store.all():
             log.warning("no API keys are configured: every request will be refused")
-        gate = Gate(Authenticator(store, self._pepper, self._throttle), audit)
+        gate = Gate(
+            Authenticator(store, self._pepper, self._throttle),
+            audit,
+            auth_decisions(bus.telemetry.metrics.registry),
+        )
         self._gate = gate
         endpoints = AuthEndpoints(bus, gate, admin, audit_stream, self._throttle.delay_s)
         await bus.serve("otv auth: authorization, API keys, audit", endpoints.all())

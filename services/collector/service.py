@@ -13,6 +13,8 @@ import asyncio
 import hashlib
 import logging
 
+from prometheus_client import Counter
+
 from otv.bus import Bus, ConsumerSpec, Delivery, Objects, Records
 from otv.bus.events import follow
 from otv.bus.subjects import (
@@ -26,6 +28,7 @@ from otv.context_details import keep
 from otv.environment import sanitize
 from otv.errors import UsageError
 from otv.git.source import GitCredentials
+from otv.metrics import cache_counter
 from otv.outcomes import SEVERITY_TO_PB
 from otv.profiles import ResolvedProfile, ResolvedScenario, select_profiles
 from otv.runtime import Worker
@@ -59,8 +62,10 @@ class CollectorService:
         self._settings = settings
         self._registry = registry
         self._credentials = GitCredentials.from_settings(settings)
+        self._cache_lookups: Counter | None = None
 
     async def start(self, bus: Bus) -> list[Worker]:
+        self._cache_lookups = cache_counter(bus.telemetry.metrics.registry)
         replicas = self._settings.stream_replicas
         cache = await bus.records(
             CONTEXT_CACHE_BUCKET, replicas, self._settings.context_cache_ttl_s
@@ -119,6 +124,8 @@ class CollectorService:
                 ).encode()
             ).hexdigest()
             cached = await cache.get(key)
+            if self._cache_lookups is not None:
+                self._cache_lookups.labels("context", "miss" if cached is None else "hit").inc()
             if cached is not None:
                 collected = pb.CollectedTarget.FromString(cached.value)
                 collected.target.name = name

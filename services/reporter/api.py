@@ -111,6 +111,8 @@ class ReporterApi:
     async def watch(self, request: ApiRequest) -> bytes:
         await self._authorizer.require(request.headers, Permission.WATCH, ApiSubject.WATCH)
         query = _query(WatchQuery, request)
+        if query.verification_id is None:
+            return self._watches.start_all(query.deliver_to).model_dump_json().encode()
         state = await self._store.load(query.verification_id)
         return self._watches.start(state, query.deliver_to).model_dump_json().encode()
 

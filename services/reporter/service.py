@@ -39,6 +39,7 @@ from otv.bus.subjects import (
 from otv.bus.topology import DUPLICATE_WINDOW_S
 from otv.context_details import fetch
 from otv.errors import SystemFailure
+from otv.metrics import VerificationMetrics
 from otv.outcomes import VERDICT_TO_PB
 from otv.queries import Phase
 from otv.runtime import Worker
@@ -67,9 +68,11 @@ class ReporterService:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._metrics: VerificationMetrics | None = None
 
     async def start(self, bus: Bus) -> list[Worker]:
         settings = self._settings
+        self._metrics = VerificationMetrics.register(bus.telemetry.metrics.registry)
         replicas = settings.stream_replicas
         rebuild = not await bus.has_records(VERIFICATIONS_BUCKET)
         store = VerificationStore(
@@ -139,6 +142,8 @@ class ReporterService:
                 continue
             for name in replaced.values():
                 await store.reports.delete(name)  # superseded: the review is in the new one
+            if (now - sent).total_seconds() <= DUPLICATE_WINDOW_S:  # not a replay of long ago
+                self._count_end(before, state)
             if before is None or summary(before) != summary(state):
                 await store.index_entry(state)
             if stored:
@@ -146,6 +151,22 @@ class ReporterService:
                 log.info("verification %s: %s", state.phase, state.verdict)
             return
         raise SystemFailure(f"state of {key} kept changing under {_SAVE_ATTEMPTS} attempts")
+
+    def _count_end(self, before: VerificationState | None, state: VerificationState) -> None:
+        """Count a verification once, when the save that ends it wins."""
+        if self._metrics is None or not state.phase.terminal:
+            return
+        if before is not None and before.phase.terminal:
+            return  # a review, or a late event: it was counted when it ended
+        verdict = state.verdict.value if state.verdict else state.phase.value
+        # Only a profile that resolved names a label: a request's own text could make any number.
+        profile = state.profile if state.collected and state.profile else "unresolved"
+        self._metrics.ended.labels(profile, verdict).inc()
+        if state.phase is Phase.COMPLETED and state.started_at and state.finished_at:
+            elapsed = datetime.fromisoformat(state.finished_at) - datetime.fromisoformat(
+                state.started_at
+            )
+            self._metrics.duration.labels(profile).observe(max(elapsed.total_seconds(), 0.0))
 
     async def _announce(
         self,

@@ -5,6 +5,11 @@ record (any replica can: state is shared) and sends each change to the inbox
 the client named, as a request: the client answers each one, so when it is
 gone — no responders, or no answer — the watch stops. A watch also stops when
 the verification ends, is removed, or has been watched for ``watch_max_s``.
+
+A watch of every verification follows the whole state bucket from now on and
+sends each change the same way, with a heartbeat when nothing changed for
+``HEARTBEAT_S`` (so the client can tell a quiet system from a lost reporter),
+and ``renew`` when its ``watch_max_s`` is up.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import logging
 from otv.bus import Bus
 from otv.bus.api import ApiError
 from otv.errors import OtvError
-from otv.queries import WatchUpdate
+from otv.queries import ScenarioProgress, WatchAllUpdate, WatchUpdate
 from services.reporter.state import VerificationState
 from services.reporter.store import VerificationStore
 from services.reporter.views import progress, results
@@ -26,6 +31,7 @@ log = logging.getLogger(__name__)
 MAX_WATCHES = 1000
 # How long a client may take to answer an update before it counts as gone.
 _ANSWER_S = 5.0
+HEARTBEAT_S = 10.0
 
 
 class Watches:
@@ -47,14 +53,68 @@ class Watches:
 
     def start(self, state: VerificationState, deliver_to: str) -> WatchUpdate:
         """The update to answer the request with; later ones go to ``deliver_to``."""
-        if len(self._tasks) >= MAX_WATCHES:
-            raise ApiError("503", "this reporter serves too many watches; try again shortly")
+        self._check_room()
         update = progress(state, {})
         if not state.phase.terminal:
-            task = asyncio.create_task(self._stream(state, deliver_to, update))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._keep(asyncio.create_task(self._stream(state, deliver_to, update)))
         return update
+
+    def start_all(self, deliver_to: str) -> WatchAllUpdate:
+        """Send every verification's changes from now on to ``deliver_to``."""
+        self._check_room()
+        changes: asyncio.Queue[VerificationState] = asyncio.Queue(maxsize=1000)
+        follower = asyncio.create_task(self._follow_all(changes))
+        self._keep(follower)
+        self._keep(asyncio.create_task(self._stream_all(changes, deliver_to, follower)))
+        return WatchAllUpdate()
+
+    def _check_room(self) -> None:
+        if len(self._tasks) >= MAX_WATCHES:
+            raise ApiError("503", "this reporter serves too many watches; try again shortly")
+
+    def _keep(self, task: asyncio.Task[None]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _follow_all(self, changes: asyncio.Queue[VerificationState]) -> None:
+        async for _, record in self._store.states.changes():
+            if record is not None:
+                # A client too slow to keep up blocks this follower, not the reporter.
+                await changes.put(VerificationState.model_validate_json(record.value))
+
+    async def _stream_all(
+        self,
+        changes: asyncio.Queue[VerificationState],
+        deliver_to: str,
+        follower: asyncio.Task[None],
+    ) -> None:
+        sent: dict[str, WatchUpdate] = {}
+        seen: dict[str, dict[tuple[str, str], ScenarioProgress]] = {}
+        try:
+            async with asyncio.timeout(self._max_s):
+                while True:
+                    try:
+                        state = await asyncio.wait_for(changes.get(), HEARTBEAT_S)
+                    except TimeoutError:
+                        if not await self._send(deliver_to, WatchAllUpdate()):
+                            return
+                        continue
+                    vid = state.verification_id
+                    update = progress(state, seen.get(vid, {}))
+                    before = sent.get(vid)
+                    if update.finished or before is None or update.status != before.status:
+                        if not await self._send(deliver_to, WatchAllUpdate(update=update)):
+                            return
+                        sent[vid] = update
+                    seen[vid] = results(state)
+                    if state.phase.terminal:
+                        # Forget it, so a long watch does not grow; a review shows anew.
+                        sent.pop(vid, None)
+                        seen.pop(vid, None)
+        except TimeoutError:
+            await self._send(deliver_to, WatchAllUpdate(renew=True))
+        finally:
+            follower.cancel()
 
     async def _stream(self, state: VerificationState, deliver_to: str, sent: WatchUpdate) -> None:
         seen = results(state)
@@ -73,7 +133,7 @@ class Watches:
                     if state.phase.terminal:
                         return
 
-    async def _send(self, deliver_to: str, update: WatchUpdate) -> bool:
+    async def _send(self, deliver_to: str, update: WatchUpdate | WatchAllUpdate) -> bool:
         try:
             await self._bus.request(
                 deliver_to, update.model_dump_json().encode(), timeout_s=_ANSWER_S

@@ -14,6 +14,8 @@ import json
 import logging
 from typing import Any
 
+from prometheus_client import Counter
+
 from otv import nats_accounts
 from otv.bus import Records
 from otv.errors import OtvError
@@ -32,8 +34,11 @@ def cache_key(scenario_type: str, plugin_version: str, config_json: str, inputs:
 
 
 class ScenarioCache:
-    def __init__(self, records: Records) -> None:
+    def __init__(self, records: Records, lookups: Counter | None = None) -> None:
         self._records = records
+        # otv_cache_requests_total: labelled once, counted on every lookup.
+        self._hits = lookups.labels("scenario", "hit") if lookups else None
+        self._misses = lookups.labels("scenario", "miss") if lookups else None
 
     async def get(self, key: str, scenario_id: str, severity: Severity) -> ScenarioRecord | None:
         try:
@@ -42,7 +47,11 @@ class ScenarioCache:
             log.warning("the scenario cache is not readable (%s); running instead", exc)
             return None
         if found is None:
+            if self._misses is not None:
+                self._misses.inc()
             return None
+        if self._hits is not None:
+            self._hits.inc()
         data = json.loads(found.value)
         diagnosis = _diagnosis(data["diagnosis"]) if data.get("diagnosis") else None
         return ScenarioRecord(

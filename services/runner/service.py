@@ -14,6 +14,7 @@ from otv.bus.events import follow
 from otv.bus.subjects import CONTEXT_OBJECTS_BUCKET, Subject, event_id
 from otv.context_details import fetch
 from otv.git.source import GitCredentials
+from otv.metrics import ScenarioMetrics
 from otv.runtime import Worker, instance_name
 from otv.scenarios import ScenarioRegistry
 from otv.settings import Settings
@@ -49,8 +50,10 @@ class RunnerService:
     async def start(self, bus: Bus) -> list[Worker]:
         settings = self._settings
         replicas = settings.stream_replicas
+        metrics = ScenarioMetrics.register(bus.telemetry.metrics.registry)
         cache = ScenarioCache(
-            await bus.records(SCENARIO_CACHE_BUCKET, replicas, settings.scenario_cache_ttl_s)
+            await bus.records(SCENARIO_CACHE_BUCKET, replicas, settings.scenario_cache_ttl_s),
+            metrics.cache,
         )
         context_objects = await bus.objects(CONTEXT_OBJECTS_BUCKET, replicas)
         runner = JobRunner(
@@ -77,7 +80,7 @@ class RunnerService:
                 details = found[0] if found else pb.TargetDetails(name=event.target.name)
                 head_dependencies = list(everything.head_dependencies)
             job = job_from_event(event, details, head_dependencies)
-            await self._run_job(bus, runner, event, job)
+            await self._run_job(bus, runner, event, job, metrics)
 
         return [
             bus.consumer(CONTEXTS, plan, concurrency=4),
@@ -110,10 +113,15 @@ class RunnerService:
             jobs.append(job)
         return jobs
 
-    async def _run_job(self, bus: Bus, runner: JobRunner, event: pb.TargetJob, job: Job) -> None:
+    async def _run_job(
+        self, bus: Bus, runner: JobRunner, event: pb.TargetJob, job: Job, metrics: ScenarioMetrics
+    ) -> None:
         vid, target = job.verification_id, job.target.name
 
         async def publish_result(record: ScenarioRecord) -> None:
+            metrics.runs.labels(record.type, record.outcome.value).inc()
+            if not record.cached:
+                metrics.duration.labels(record.type).observe(record.duration_s)
             await bus.producer.publish(
                 pb.ScenarioFinished(
                     meta=follow(

@@ -92,7 +92,7 @@ async def test_a_verification_is_exported_as_one_trace_from_every_service(
     root = [trace for service, name, trace in receiver.spans if name == "otv verify"]
     assert len(root) == 1 and root[0]
     services = {service for service, _, trace in receiver.spans if trace == root[0]}
-    assert services >= {"cli", "auth", "collector", "runner", "reporter"}
+    assert services >= {"otv-cli", "otv-auth", "otv-collector", "otv-runner", "otv-reporter"}
 
 
 def test_no_endpoint_exports_nothing_and_an_unknown_protocol_is_refused(
@@ -111,3 +111,17 @@ def test_no_endpoint_exports_nothing_and_an_unknown_protocol_is_refused(
             {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://x", "OTEL_EXPORTER_OTLP_PROTOCOL": "thrift"}
         )
     assert "http/protobuf or grpc" in refused.value.message
+
+
+def test_otel_service_name_names_a_service_alone_in_its_process_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "ci-runner-7")
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=staging")
+    alone = Telemetry.for_service("runner", alone=True).provider.resource.attributes
+    assert alone["service.name"] == "ci-runner-7"
+    assert alone["deployment.environment"] == "staging"
+    # In the embedded stack four services share the process: each keeps its own name.
+    shared = Telemetry.for_service("runner").provider.resource.attributes
+    assert shared["service.name"] == "otv-runner"
+    assert shared["deployment.environment"] == "staging"

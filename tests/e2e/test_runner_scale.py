@@ -45,6 +45,7 @@ async def test_two_runners_share_twenty_jobs(nats_url: str, tmp_path: Path) -> N
             "OTV_CACHE_DIR": str(tmp_path / f"cache{number}"),
             "OTV_RUNNER_JOBS": "2",
             "OTV_LOG_FORMAT": "json",
+            "OTV_HEALTH_PORT": "0",
         }
         runners.append(
             subprocess.Popen(

@@ -197,6 +197,7 @@ def test_four_service_processes_complete_a_verification(tmp_path: Path, nats_url
         "OTV_LOG_FORMAT": "json",
         "OTV_PEPPER": pepper,
         "OTV_API_KEY": key,
+        "OTV_HEALTH_PORT": "0",
     }
     logs = {name: tmp_path / f"{name}.log" for name in ("auth", "collector", "runner", "reporter")}
     processes = {
