@@ -32,6 +32,8 @@ MAX_WATCHES = 1000
 # How long a client may take to answer an update before it counts as gone.
 _ANSWER_S = 5.0
 HEARTBEAT_S = 10.0
+# Verifications a watch of all remembers what it sent for.
+_REMEMBERED = 10_000
 
 
 class Watches:
@@ -102,15 +104,15 @@ class Watches:
                     vid = state.verification_id
                     update = progress(state, seen.get(vid, {}))
                     before = sent.get(vid)
-                    if update.finished or before is None or update.status != before.status:
+                    if update.finished or before is None or _moved(before, update):
                         if not await self._send(deliver_to, WatchAllUpdate(update=update)):
                             return
                         sent[vid] = update
                     seen[vid] = results(state)
-                    if state.phase.terminal:
-                        # Forget it, so a long watch does not grow; a review shows anew.
-                        sent.pop(vid, None)
-                        seen.pop(vid, None)
+                    while len(sent) > _REMEMBERED:  # a long watch must not grow without end
+                        oldest = next(iter(sent))
+                        sent.pop(oldest)
+                        seen.pop(oldest, None)
         except TimeoutError:
             await self._send(deliver_to, WatchAllUpdate(renew=True))
         finally:
@@ -125,7 +127,7 @@ class Watches:
                         return  # removed
                     state = VerificationState.model_validate_json(record.value)
                     update = progress(state, seen)
-                    if update.finished or update.status != sent.status:
+                    if update.finished or _moved(sent, update):
                         if not await self._send(deliver_to, update):
                             return
                         sent = update
@@ -142,3 +144,10 @@ class Watches:
             log.debug("watcher at %s is gone (%s); stopping", deliver_to, exc)
             return False
         return True
+
+
+def _moved(sent: WatchUpdate, update: WatchUpdate) -> bool:
+    """Whether the status says something new (its time of update alone is not news)."""
+    return sent.status.model_copy(update={"updated_at": ""}) != update.status.model_copy(
+        update={"updated_at": ""}
+    )
