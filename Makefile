@@ -48,6 +48,7 @@ bench: setup
 ## proto: regenerate the committed Python code and stubs from proto/
 proto: setup
 	$(BIN)/python -m grpc_tools.protoc -Iproto --python_out=. --pyi_out=. proto/otv/v1/*.proto
+	$(BIN)/python -m grpc_tools.protoc -Iproto --grpc_python_out=. proto/otv/v1/api.proto
 
 ## schemas: regenerate the committed JSON Schema of the report from its models
 schemas: setup

@@ -100,6 +100,9 @@ _PUBLISHES: Final[dict[str, list[str]]] = {
         *_stream(AUDIT_STREAM),
         "otv.v1.audit.>",
         KEYS_CHANGED,
+        # The gRPC API at the edge: requests and API calls on behalf of its callers.
+        Subject.VERIFICATION_REQUESTED,
+        "otv.v1.api.>",
     ],
     "collector": [
         Subject.CONTEXT_COLLECTING,
@@ -125,6 +128,7 @@ _PUBLISHES: Final[dict[str, list[str]]] = {
         *_stream(f"KV_{VERIFICATION_INDEX_BUCKET}"),
         f"$KV.{VERIFICATION_INDEX_BUCKET}.>",
         f"{inbox_prefix(CLIENT)}.>",  # a watch's progress, to the inbox the client named
+        f"{inbox_prefix('auth')}.>",  # ... and to the gRPC edge, watching for its callers
         *_stream(f"OBJ_{REPORTS_BUCKET}"),
         f"$O.{REPORTS_BUCKET}.>",
         *_stream(f"OBJ_{CONTEXT_OBJECTS_BUCKET}"),  # to read context details
@@ -137,6 +141,7 @@ _SERVES: Final[dict[str, list[str]]] = {
         ApiSubject.AUTHORIZE,
         "otv.v1.api.keys.>",
         "otv.v1.api.audit.>",
+        KEYS_CHANGED,  # the gRPC edge caches decisions too
         "$SRV.>",
     ],
     "reporter": [

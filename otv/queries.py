@@ -49,6 +49,17 @@ class Phase(StrEnum):
         return self in (Phase.REJECTED, Phase.COMPLETED, Phase.ERRORED, Phase.REVIEWED)
 
 
+REPORT_MEDIA_TYPES: dict[ReportFormat, str] = {
+    "json": "application/json",
+    "markdown": "text/markdown",
+    "junit": "application/xml",
+    "sarif": "application/sarif+json",
+    "html": "text/html",
+    "tap": "text/plain",
+    "agent": "text/plain",
+}
+
+
 class _Query(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -76,8 +87,8 @@ class ListQuery(_Query):
 class WatchQuery(_Query):
     # None: every verification, from now on, until the client goes.
     verification_id: str | None = Field(default=None, pattern=ID_PATTERN)
-    # Where the reporter sends progress: an inbox the client listens on.
-    deliver_to: str = Field(pattern=r"^_INBOX\.[A-Za-z0-9_\-.]{1,200}$")
+    # Where the reporter sends progress: an inbox the client (or the gRPC edge) listens on.
+    deliver_to: str = Field(pattern=r"^_INBOX(_auth)?\.[A-Za-z0-9_\-.]{1,200}$")
 
 
 class ReviewQuery(_Query):

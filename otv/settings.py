@@ -63,6 +63,12 @@ class Settings(BaseModel):
         default=None, ge=0, le=65535, description="port of /metrics and health (otv serve: 9464)"
     )
     health_host: str = Field(default="0.0.0.0", description="address /metrics listens on")  # noqa: S104
+    grpc_port: int | None = Field(
+        default=None, ge=0, le=65535, description="port of auth's gRPC API (otv serve: 50051)"
+    )
+    grpc_host: str = Field(default="0.0.0.0", description="address the gRPC API listens on")  # noqa: S104
+    grpc_tls_cert_file: Path | None = Field(default=None, description="its TLS certificate")
+    grpc_tls_key_file: Path | None = Field(default=None, description="its TLS private key")
     nats_server_bin: Path | None = Field(
         default=None, description="nats-server binary for the embedded stack"
     )

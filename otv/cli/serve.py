@@ -15,6 +15,7 @@ from otv.settings import Settings
 from otv.telemetry import Telemetry
 
 DEFAULT_HEALTH_PORT = 9464
+DEFAULT_GRPC_PORT = 50051
 
 
 @click.command()
@@ -26,18 +27,28 @@ DEFAULT_HEALTH_PORT = 9464
     help=f"Port of /metrics, /livez, /readyz, /healthz (default: $OTV_HEALTH_PORT or "
     f"{DEFAULT_HEALTH_PORT}).",
 )
-def serve(service: str, nats_url: str | None, health_port: int | None) -> int:
+@click.option(
+    "--grpc-port",
+    type=click.IntRange(0, 65535),
+    help=f"auth only: port of the gRPC API (default: $OTV_GRPC_PORT or {DEFAULT_GRPC_PORT}).",
+)
+def serve(
+    service: str, nats_url: str | None, health_port: int | None, grpc_port: int | None
+) -> int:
     """Run one otv service against a NATS server.
 
     \b
     Example:
       otv serve runner --nats nats://nats.otv.svc:4222 --health-port 9464
+      otv serve auth --nats nats://nats.otv.svc:4222 --grpc-port 50051
     """
-    settings = Settings.from_env(nats_url=nats_url, health_port=health_port)
+    settings = Settings.from_env(nats_url=nats_url, health_port=health_port, grpc_port=grpc_port)
     if settings.nats_url is None:
         raise UsageError("no NATS server given: pass --nats URL or set OTV_SERVER")
     if settings.health_port is None:
         settings = settings.model_copy(update={"health_port": DEFAULT_HEALTH_PORT})
+    if service == "auth" and settings.grpc_port is None:
+        settings = settings.model_copy(update={"grpc_port": DEFAULT_GRPC_PORT})
     logs.configure(settings.log_level, settings.log_format)
     asyncio.run(_serve(service, settings))
     return 0

@@ -29,12 +29,18 @@ from otv.settings import Settings
     default=0,
     help="First of four ports for each service's /metrics and health (default: free ones).",
 )
-def up(port: int, health_port: int) -> int:
+@click.option(
+    "--grpc-port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    help="Port of the gRPC API (default: a free one).",
+)
+def up(port: int, health_port: int, grpc_port: int) -> int:
     """Run otv on this machine: nats-server and the four services.
 
     \b
     Example:
-      otv up --port 4222 --health-port 9464
+      otv up --port 4222 --grpc-port 50051 --health-port 9464
       export OTV_SERVER=nats://127.0.0.1:4222 OTV_API_KEY=$(cat ~/.cache/otv/stack/admin.key)
     """
     settings = Settings.from_env()
@@ -44,12 +50,16 @@ def up(port: int, health_port: int) -> int:
             click.echo(
                 "otv: the cache's store is in use by another otv; using a temporary one", err=True
             )
-        asyncio.run(_up(settings, store, port or None, health_port))
+        asyncio.run(_up(settings, store, port or None, health_port, grpc_port))
     return 0
 
 
-async def _up(settings: Settings, store: Path, port: int | None, health_port: int) -> None:
-    stack = EmbeddedStack(settings, store_dir=store, port=port, health_port=health_port)
+async def _up(
+    settings: Settings, store: Path, port: int | None, health_port: int, grpc_port: int
+) -> None:
+    stack = EmbeddedStack(
+        settings, store_dir=store, port=port, health_port=health_port, grpc_port=grpc_port
+    )
     key_file = stack.admin_key_file
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -63,6 +73,7 @@ async def _up(settings: Settings, store: Path, port: int | None, health_port: in
         click.echo(
             "otv is up\n"
             f"  NATS URL:   {stack.url}\n"
+            f"  gRPC API:   {stack.grpc_address}\n"
             f"{health}"
             f"  admin key:  {key_file} (readable only by you)\n"
             f"  store:      {store}\n"

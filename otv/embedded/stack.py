@@ -30,7 +30,7 @@ from otv.embedded.nats_server import NatsServer
 from otv.embedded.services import SERVICE_NAMES, build_service
 from otv.errors import SystemFailure
 from otv.keys import new_key, new_pepper
-from otv.runtime import run_service
+from otv.runtime import Service, run_service
 from otv.settings import Settings
 from otv.telemetry import Telemetry
 
@@ -76,9 +76,11 @@ class EmbeddedStack:
         port: int | None = None,
         health_port: int | None = None,
         span_processors: tuple[SpanProcessor, ...] = (),
+        grpc_port: int | None = None,
     ) -> None:
         """``health_port``: serve each service's metrics and health on loopback, on
         ports ``health_port``, ``health_port + 1``... (0: free ports); None: not at all.
+        ``grpc_port``: serve the gRPC API on loopback there (0: a free port).
         ``span_processors`` see every service's spans (tests)."""
         # A developer's own machine: profiles from the repository and the client are theirs.
         self.settings = settings.model_copy(
@@ -90,6 +92,8 @@ class EmbeddedStack:
         self.store = store_dir
         self._port = port
         self._health_port = health_port
+        self._grpc_port = grpc_port
+        self._services: dict[str, Service] = {}
         self._span_processors = span_processors
         # Each service's metrics and health, once it listens: name -> base URL.
         self.health_urls: dict[str, str] = {}
@@ -150,6 +154,8 @@ class EmbeddedStack:
                 "bootstrap_admin_key_file": self.admin_key_file,
                 "health_port": health_port,
                 "health_host": "127.0.0.1",
+                "grpc_port": self._grpc_port if name == "auth" else None,
+                "grpc_host": "127.0.0.1",
             }
         )
 
@@ -158,6 +164,7 @@ class EmbeddedStack:
         for name in self._names:
             settings = self.service_settings(name, passwords[name])
             service = build_service(name, settings)
+            self._services[name] = service
             ready = asyncio.Event()
             telemetry = Telemetry.for_service(name, self._span_processors)
             task = asyncio.create_task(
@@ -184,6 +191,12 @@ class EmbeddedStack:
                 raise SystemFailure(
                     f"the {name} service did not start within {_READY_TIMEOUT_S:g} s"
                 )
+
+    @property
+    def grpc_address(self) -> str:
+        """Where the gRPC API listens (host:port), once started; empty when not served."""
+        grpc = getattr(self._services.get("auth"), "grpc", None)
+        return str(grpc.address) if grpc is not None else ""
 
     async def stop(self) -> None:
         self._stop.set()

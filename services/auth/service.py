@@ -28,7 +28,9 @@ from services.auth.authenticate import Authenticator, Denied
 from services.auth.config import ConfiguredKey, load_auth_config
 from services.auth.endpoints import AuthEndpoints
 from services.auth.gate import Gate
+from services.auth.grpc_server import GrpcServer
 from services.auth.key_admin import KeyAdmin
+from services.auth.requests import request_problem
 from services.auth.store import KEYS_BUCKET, KeyStore
 from services.auth.throttle import Throttle
 
@@ -39,8 +41,6 @@ REQUESTS = ConsumerSpec(
     filter_subjects=(Subject.VERIFICATION_REQUESTED,),
     description="auth: admit or reject requested verifications",
 )
-
-MAX_TARGETS = 32
 
 
 class AuthService:
@@ -56,6 +56,8 @@ class AuthService:
         )
         self._bootstrap = _bootstrap_key(settings)
         self._throttle = Throttle()
+        # The gRPC API, when OTV_GRPC_PORT asks for it; its address once it listens.
+        self.grpc: GrpcServer | None = None
         self._gate: Gate | None = None
 
     async def start(self, bus: Bus) -> list[Worker]:
@@ -87,12 +89,20 @@ class AuthService:
             )
             await bus.erase_event(delivery.stream_sequence)
 
-        return [
+        workers: list[Worker] = [
             bus.consumer(REQUESTS, admit, concurrency=16),
             BackgroundTask(audit.run),
             BackgroundTask(store.follow),
             BackgroundTask(store.keep_usage),
         ]
+        settings = self._settings
+        if settings.grpc_port is not None:
+            tls = None
+            if settings.grpc_tls_cert_file and settings.grpc_tls_key_file:
+                tls = (settings.grpc_tls_cert_file, settings.grpc_tls_key_file)
+            self.grpc = GrpcServer(bus, settings.grpc_host, settings.grpc_port, tls)
+            workers.append(self.grpc)
+        return workers
 
     def decide(
         self, requested: pb.VerificationRequested, authorization: str | None
@@ -120,7 +130,7 @@ class AuthService:
             )
         except Denied as denied:
             return reject(denied.code, denied.reason)
-        if problem := _request_problem(requested.request):
+        if problem := request_problem(requested.request):
             return reject("400", problem)
         principal = decision.principal
         request = pb.VerificationRequest()
@@ -156,12 +166,3 @@ def _read_secret(path: Path) -> str:
         return path.read_text().strip()
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-
-
-def _request_problem(request: pb.VerificationRequest) -> str:
-    """What is wrong with the shape of a request, or an empty string."""
-    if not request.repository:
-        return "no repository given"
-    if len(request.targets) > MAX_TARGETS:
-        return f"{len(request.targets)} target branches given; at most {MAX_TARGETS} are allowed"
-    return ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,24 @@ def test_generated_code_matches_the_proto_files(tmp_path: Path) -> None:
         ],
         check=True,
     )
+    services = [p for p in protos if re.search(r"^service ", p.read_text(), re.MULTILINE)]
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grpc_tools.protoc",
+            f"-I{ROOT / 'proto'}",
+            f"--grpc_python_out={tmp_path}",
+            *map(str, services),
+        ],
+        check=True,
+    )
+    assert services, "the gRPC API's proto is missing"
+    for proto in services:
+        relative = proto.relative_to(ROOT / "proto").with_suffix("")
+        generated = (tmp_path / f"{relative}_pb2_grpc.py").read_text()
+        committed = (ROOT / f"{relative}_pb2_grpc.py").read_text()
+        assert generated == committed, f"{relative}_pb2_grpc.py is stale: run `make proto`"
     for proto in protos:
         relative = proto.relative_to(ROOT / "proto").with_suffix("")
         for suffix in ("_pb2.py", "_pb2.pyi"):

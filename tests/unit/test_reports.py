@@ -15,7 +15,7 @@ from history import History, Scenario
 
 from otv.outcomes import Verdict
 from otv.report import SCHEMA_FILE, Report, report_json_schema
-from services.reporter.renderers import FORMATS, render
+from services.reporter.renderers import RENDERERS, render
 from services.reporter.renderers.agent import tokens
 from services.reporter.renderers.markdown import MAX_CHARS, render_markdown
 from services.reporter.report import build_report
@@ -420,6 +420,6 @@ def test_agent_summary_of_a_small_report_is_whole() -> None:
 
 
 def test_every_format_renders_every_kind_of_report(report: Report) -> None:
-    for fmt in FORMATS:
+    for fmt in RENDERERS:
         assert render(report, fmt).strip(), fmt
     assert report.verdict in (Verdict.WARNED, Verdict.PASSED, Verdict.ERRORED, Verdict.FAILED)
