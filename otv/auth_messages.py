@@ -36,6 +36,8 @@ class AuthorizeAnswer(_Message):
     principal: Principal
     # How long a caller may reuse this decision.
     valid_for_s: float
+    # The otv version of the auth replica that answered (for ``otv doctor``).
+    version: str = ""
 
 
 class KeyInfo(_Message):

@@ -37,6 +37,7 @@ from otv.v1 import events_pb2 as pb
 FIRST_CONNECT_S = 5.0
 # Ask the status API this often while waiting, in case an event was missed.
 _STATUS_POLL_S = 5.0
+_FOLLOW_ATTEMPTS = 100
 # Three missed heartbeats (the reporter sends one every 10 s): the watch is lost.
 _SILENCE_S = 30.0
 # An errored verification's report follows its errored event closely.
@@ -67,8 +68,10 @@ class VerificationClient:
         verification_id: str,
         correlation_id: str,
         timeout_s: float,
+        progress: Callable[[WatchUpdate], None] | None = None,
     ) -> Conclusion:
-        """Submit ``request`` and wait until the verification ends."""
+        """Submit ``request`` and wait until the verification ends; ``progress`` hears
+        each change meanwhile (at best: the conclusion never waits for it)."""
         tracer = self._bus.telemetry.tracer
         with tracer.start_as_current_span(
             "otv verify",
@@ -77,11 +80,35 @@ class VerificationClient:
         ):
             # Only how verifications end: never requested, which carries keys in flight.
             watch = await self._bus.watch(TERMINAL_SUBJECTS)
+            following = None
             try:
                 await self.submit(request, verification_id, correlation_id)
+                if progress is not None:
+                    following = asyncio.create_task(
+                        self._follow(verification_id, timeout_s, progress)
+                    )
                 return await self._conclusion(watch.next, verification_id, timeout_s)
             finally:
+                if following is not None:
+                    following.cancel()
                 await watch.close()
+
+    async def _follow(
+        self, verification_id: str, timeout_s: float, progress: Callable[[WatchUpdate], None]
+    ) -> None:
+        """Pass each change of the verification to ``progress``, from when the reporter
+        knows it (a moment after it is submitted)."""
+        for _ in range(_FOLLOW_ATTEMPTS):
+            try:
+                async for update in self.watch(verification_id, timeout_s):
+                    progress(update)
+                return
+            except ApiError as exc:
+                if exc.code != "404":
+                    return
+                await asyncio.sleep(0.05)
+            except SystemFailure:
+                return  # no progress to show; the conclusion still comes
 
     async def submit(
         self, request: pb.VerificationRequest, verification_id: str, correlation_id: str

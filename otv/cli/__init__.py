@@ -16,6 +16,8 @@ import click
 from otv import __version__
 from otv.bus.api import ApiError
 from otv.cli.audit import audit
+from otv.cli.completion import completion
+from otv.cli.doctor import doctor
 from otv.cli.keys import keys
 from otv.cli.profiles import profiles
 from otv.cli.reports import list_verifications, report, review, watch
@@ -30,7 +32,17 @@ from otv.redaction import redact
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="otv")
 def cli() -> None:
-    """otv verifies a change against every target branch before it is merged."""
+    """otv verifies a change against every target branch before it is merged.
+
+    Server and key come from --server / --api-key-file, else OTV_SERVER /
+    OTV_API_KEY, else ~/.config/otv/config.toml. `otv doctor` checks them.
+
+    \b
+    Examples:
+      otv verify --target main --target release/1.0
+      otv doctor
+      otv completion bash > ~/.local/share/bash-completion/completions/otv
+    """
 
 
 cli.add_command(verify)
@@ -44,11 +56,13 @@ cli.add_command(review)
 cli.add_command(keys)
 cli.add_command(audit)
 cli.add_command(profiles)
+cli.add_command(doctor)
+cli.add_command(completion)
 
 
 # What to do about a refusal, by its code.
 _HINTS = {
-    "401": "check the key given with --api-key or OTV_API_KEY",
+    "401": "check the key given with --api-key-file, OTV_API_KEY or config.toml (otv doctor)",
     "403": "ask an admin for a key with that role",
 }
 

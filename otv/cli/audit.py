@@ -9,18 +9,24 @@ import click
 
 from otv.auth_messages import AuditCheck
 from otv.bus.subjects import ApiSubject
+from otv.cli.output import OutputMode, output_options
 from otv.cli.session import server_options, session
 
 
 @click.group()
 def audit() -> None:
-    """Check the audit trail of authorization decisions."""
+    """Check the audit trail of authorization decisions (needs an admin key).
+
+    \b
+    Example:
+      otv audit verify
+    """
 
 
 @audit.command()
 @server_options
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def verify(server: str | None, api_key: str | None, as_json: bool) -> int:
+@output_options("Print the result as JSON.")
+def verify(server: str | None, api_key: str | None, mode: OutputMode) -> int:
     """Check the hash chain of the audit trail; exit 1 if a record was removed or altered.
 
     \b
@@ -28,13 +34,14 @@ def verify(server: str | None, api_key: str | None, as_json: bool) -> int:
       otv audit verify --server nats://127.0.0.1:4222
     """
     check = asyncio.run(_verify(server, api_key))
-    if as_json:
+    if mode == "json":
         sys.stdout.write(check.model_dump_json(indent=2) + "\n")
     elif check.ok:
-        click.echo(
-            f"audit trail intact: {check.records} records "
-            f"({check.first_sequence} to {check.last_sequence})"
-        )
+        if mode == "text":
+            click.echo(
+                f"audit trail intact: {check.records} records "
+                f"({check.first_sequence} to {check.last_sequence})"
+            )
     else:
         click.echo(f"audit trail broken ({len(check.problems)} problems):", err=True)
         for problem in check.problems:

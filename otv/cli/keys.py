@@ -18,7 +18,7 @@ from rich.table import Table
 
 from otv.auth_messages import CreatedKey, CreateKey, KeyId, KeyInfo, KeyList, RotateKey
 from otv.bus.subjects import ApiSubject
-from otv.cli.output import console
+from otv.cli.output import OutputMode, console, output_options
 from otv.cli.session import server_options, session
 from otv.durations import parse_duration
 from otv.errors import UsageError
@@ -31,7 +31,13 @@ ROLES = [role.label for role in Role]
 
 @click.group()
 def keys() -> None:
-    """Create, list, revoke and rotate API keys."""
+    """Create, list, revoke and rotate API keys (needs an admin key).
+
+    \b
+    Examples:
+      otv keys create --name "CI pipeline" --role run --expires 90d
+      otv keys list
+    """
 
 
 async def _ask(
@@ -42,9 +48,12 @@ async def _ask(
         return await client.request(subject, body)
 
 
-def _show_created(created: CreatedKey, as_json: bool, note: str = "") -> None:
-    if as_json:
+def _show_created(created: CreatedKey, mode: OutputMode, note: str = "") -> None:
+    if mode == "json":
         sys.stdout.write(created.model_dump_json(indent=2) + "\n")
+        return
+    if mode == "quiet":
+        click.echo(created.key)  # just the key, for `KEY=$(otv keys create ... -q)`
         return
     info = created.info
     expires = f", expires {info.expires_at:%Y-%m-%d %H:%M} UTC" if info.expires_at else ""
@@ -58,14 +67,14 @@ def _show_created(created: CreatedKey, as_json: bool, note: str = "") -> None:
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--expires", metavar="DURATION", help="Lifetime, e.g. 30d or 12h (default: none).")
 @server_options
-@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@output_options("Print the answer as JSON (--quiet: the key alone).")
 def create(
     name: str,
     role: str,
     expires: str | None,
     server: str | None,
     api_key: str | None,
-    as_json: bool,
+    mode: OutputMode,
 ) -> int:
     """Create a key; it is printed once and only its hash is kept.
 
@@ -79,15 +88,15 @@ def create(
         CreatedKey.model_validate_json(
             asyncio.run(_ask(server, api_key, ApiSubject.KEYS_CREATE, query))
         ),
-        as_json,
+        mode,
     )
     return 0
 
 
 @keys.command("list")
 @server_options
-@click.option("--json", "as_json", is_flag=True, help="Print the keys as JSON.")
-def list_keys(server: str | None, api_key: str | None, as_json: bool) -> int:
+@output_options("Print the keys as JSON (--quiet: their ids alone).")
+def list_keys(server: str | None, api_key: str | None, mode: OutputMode) -> int:
     """List keys: ids, names, roles, states and dates; never a secret.
 
     \b
@@ -97,8 +106,12 @@ def list_keys(server: str | None, api_key: str | None, as_json: bool) -> int:
     answer = KeyList.model_validate_json(
         asyncio.run(_ask(server, api_key, ApiSubject.KEYS_LIST, None))
     )
-    if as_json:
+    if mode == "json":
         sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
+        return 0
+    if mode == "quiet":
+        for key in answer.keys:
+            click.echo(key.id)
         return 0
     table = Table(box=None, header_style="bold", pad_edge=False)
     for column in ("id", "name", "role", "state", "created", "last used", "expires", "source"):
@@ -125,7 +138,8 @@ def _when(moment: datetime | None) -> str:
 @keys.command()
 @click.argument("key_id")
 @server_options
-def revoke(key_id: str, server: str | None, api_key: str | None) -> int:
+@output_options("Print the revoked key's record as JSON.")
+def revoke(key_id: str, server: str | None, api_key: str | None, mode: OutputMode) -> int:
     """Revoke a key at once, in every service.
 
     \b
@@ -135,7 +149,10 @@ def revoke(key_id: str, server: str | None, api_key: str | None) -> int:
     info = KeyInfo.model_validate_json(
         asyncio.run(_ask(server, api_key, ApiSubject.KEYS_REVOKE, KeyId(id=key_id)))
     )
-    click.echo(f"key {info.id} ({info.name}) is revoked")
+    if mode == "json":
+        sys.stdout.write(info.model_dump_json(indent=2) + "\n")
+    elif mode == "text":
+        click.echo(f"key {info.id} ({info.name}) is revoked")
     return 0
 
 
@@ -149,8 +166,10 @@ def revoke(key_id: str, server: str | None, api_key: str | None) -> int:
     help="How long the old key keeps working, e.g. 24h.",
 )
 @server_options
-@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
-def rotate(key_id: str, grace: str, server: str | None, api_key: str | None, as_json: bool) -> int:
+@output_options("Print the answer as JSON (--quiet: the new key alone).")
+def rotate(
+    key_id: str, grace: str, server: str | None, api_key: str | None, mode: OutputMode
+) -> int:
     """Replace a key with a new one of the same name and role.
 
     \b
@@ -163,7 +182,7 @@ def rotate(key_id: str, grace: str, server: str | None, api_key: str | None, as_
         asyncio.run(_ask(server, api_key, ApiSubject.KEYS_ROTATE, query))
     )
     ends = datetime.now(UTC) + timedelta(seconds=grace_s)
-    _show_created(created, as_json, f"; replaces {key_id}, which ends {ends:%Y-%m-%d %H:%M} UTC")
+    _show_created(created, mode, f"; replaces {key_id}, which ends {ends:%Y-%m-%d %H:%M} UTC")
     return 0
 
 

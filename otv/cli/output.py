@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Literal, TypeVar, cast
 
+import click
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from otv.client import Conclusion
+from otv.errors import UsageError
 from otv.outcomes import Outcome, Verdict
-from otv.queries import REPORT_FILES, Phase, ReportFormat, VerificationStatus, WatchUpdate
+from otv.queries import (
+    REPORT_FILES,
+    Phase,
+    ReportFormat,
+    ScenarioProgress,
+    VerificationStatus,
+    WatchUpdate,
+)
 from otv.report import Report
 
 _OUTCOME_STYLE = {
@@ -33,10 +45,36 @@ _VERDICT_MEANING = {
 }
 
 
-def console() -> Console:
-    """A console for stdout; not wrapped at 80 columns when it is a CI log, not a terminal."""
-    terminal = Console()
-    return terminal if terminal.is_terminal else Console(width=160)
+OutputMode = Literal["text", "json", "quiet"]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def output_options(json_help: str) -> Callable[[F], F]:
+    """``--json`` and ``--quiet``, given to the command as ``mode``: "text", "json" or
+    "quiet" (nothing but errors; the exit status tells)."""
+
+    def decorate(command: F) -> F:
+        @functools.wraps(command)
+        def with_mode(*args: Any, as_json: bool, quiet: bool, **kw: Any) -> Any:
+            if as_json and quiet:
+                raise UsageError("--json and --quiet do not go together: choose one")
+            mode: OutputMode = "json" if as_json else "quiet" if quiet else "text"
+            return command(*args, mode=mode, **kw)
+
+        decorated = click.option("--json", "as_json", is_flag=True, help=json_help)(with_mode)
+        decorated = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")(
+            decorated
+        )
+        return cast(F, decorated)
+
+    return decorate
+
+
+def console(stderr: bool = False) -> Console:
+    """A console for stdout (or stderr); not wrapped at 80 columns when it is a CI log,
+    not a terminal."""
+    terminal = Console(stderr=stderr)
+    return terminal if terminal.is_terminal else Console(width=160, stderr=stderr)
 
 
 def print_report(console: Console, report: Report) -> None:
@@ -125,17 +163,21 @@ def write_reports(directory: Path, rendered: dict[ReportFormat, bytes]) -> None:
         (directory / REPORT_FILES[fmt]).write_bytes(data)
 
 
+def result_line(found: ScenarioProgress) -> str:
+    """One scenario result, as markup: target · scenario: outcome time  message."""
+    return (
+        f"  {escape(found.target)} · {escape(found.scenario)}: "
+        f"{_OUTCOME_STYLE[found.outcome]} {found.duration_s:.2f}s  {escape(found.message)}"
+    )
+
+
 def print_update(console: Console, update: WatchUpdate, with_id: bool = False) -> None:
     """One watch update: each result that came in, then where the verification is.
     ``with_id``: each line starts with the verification id (several are watched)."""
     status = update.status
     prefix = f"{escape(status.verification_id)} " if with_id else ""
     for found in update.finished:
-        console.print(
-            f"{prefix}  {escape(found.target)} · {escape(found.scenario)}: "
-            f"{_OUTCOME_STYLE[found.outcome]} {found.duration_s:.2f}s  {escape(found.message)}",
-            highlight=False,
-        )
+        console.print(prefix + result_line(found), highlight=False)
     done = sum(1 for target in status.targets if target.finished)
     verdict = f" · verdict {_VERDICT_STYLE[status.verdict]}" if status.verdict else ""
     console.print(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import click
 import yaml
 
+from otv.cli.output import OutputMode, output_options
 from otv.profiles import (
     REPOSITORY_PROFILES_PATH,
     ProfilesFile,
@@ -21,7 +23,13 @@ from otv.scenarios import ScenarioRegistry
 
 @click.group()
 def profiles() -> None:
-    """Check verification profiles, and show what a profile runs."""
+    """Check verification profiles, and show what a profile runs.
+
+    \b
+    Examples:
+      otv profiles check .otv/profiles.yaml
+      otv profiles show default
+    """
 
 
 def _load(path: Path | None) -> ProfilesFile:
@@ -35,7 +43,8 @@ def _load(path: Path | None) -> ProfilesFile:
 
 @profiles.command()
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
-def check(file: Path | None) -> int:
+@output_options("Print what was checked as JSON.")
+def check(file: Path | None, mode: OutputMode) -> int:
     """Check a profiles file: every profile resolves, every scenario is valid.
 
     FILE defaults to .otv/profiles.yaml here, else otv's own profiles.
@@ -48,7 +57,15 @@ def check(file: Path | None) -> int:
     registry = ScenarioRegistry.from_entry_points()
     resolved = [loaded.resolve(name, registry) for name in loaded.profile_names()]
     count = sum(len(profile.scenarios) for profile in resolved)
-    click.echo(f"{loaded.name}: {len(resolved)} profiles, {count} scenarios, all valid")
+    if mode == "json":
+        summary = {
+            "file": loaded.name,
+            "valid": True,
+            "profiles": {profile.name: len(profile.scenarios) for profile in resolved},
+        }
+        click.echo(json.dumps(summary, indent=2))
+    elif mode == "text":
+        click.echo(f"{loaded.name}: {len(resolved)} profiles, {count} scenarios, all valid")
     return 0
 
 

@@ -12,7 +12,14 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from otv.cli.output import console, print_status, print_update, write_reports
+from otv.cli.output import (
+    OutputMode,
+    console,
+    output_options,
+    print_status,
+    print_update,
+    write_reports,
+)
 from otv.cli.session import server_options, session
 from otv.durations import parse_duration
 from otv.errors import UsageError
@@ -24,6 +31,7 @@ from otv.queries import (
     ReportFormat,
     VerificationList,
     VerificationStatus,
+    WatchUpdate,
 )
 
 EXIT_CODES = {Verdict.PASSED: 0, Verdict.WARNED: 0, Verdict.FAILED: 1, Verdict.ERRORED: 3}
@@ -94,8 +102,13 @@ async def _report(
     help="Seconds to watch before giving up (default: 3600 for one verification; "
     "for ever for all).",
 )
+@output_options("Print each update as a line of JSON.")
 def watch(
-    verification_id: str | None, server: str | None, api_key: str | None, timeout_s: float | None
+    verification_id: str | None,
+    server: str | None,
+    api_key: str | None,
+    timeout_s: float | None,
+    mode: OutputMode,
 ) -> int:
     """Follow a verification live until it ends; with no id, every verification's
     changes as they happen, until Ctrl-C (needs the read role).
@@ -110,33 +123,42 @@ def watch(
     """
     if verification_id is None:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_watch_all(server, api_key, timeout_s))
+            asyncio.run(_watch_all(server, api_key, timeout_s, mode))
         return 0
-    last = asyncio.run(_watch(server, api_key, verification_id, timeout_s or 3600.0))
-    print_status(console(), last)
+    last = asyncio.run(_watch(server, api_key, verification_id, timeout_s or 3600.0, mode))
+    if mode == "text":
+        print_status(console(), last)
     if last.verdict is None:
         return 2 if last.reason_code in ("401", "403", "400", "configuration") else 3
     return EXIT_CODES[last.verdict]
 
 
+def _show_update(update: WatchUpdate, mode: OutputMode, with_id: bool) -> None:
+    if mode == "json":
+        sys.stdout.write(update.model_dump_json() + "\n")
+        sys.stdout.flush()
+    elif mode == "text":
+        print_update(console(), update, with_id=with_id)
+
+
 async def _watch(
-    server: str | None, api_key: str | None, vid: str, timeout_s: float
+    server: str | None, api_key: str | None, vid: str, timeout_s: float, mode: OutputMode
 ) -> VerificationStatus:
-    out = console()
     async with session(server, api_key) as client:
         status = None
         async for update in client.watch(vid, timeout_s):
-            print_update(out, update)
+            _show_update(update, mode, with_id=False)
             status = update.status
         assert status is not None
         return status
 
 
-async def _watch_all(server: str | None, api_key: str | None, timeout_s: float | None) -> None:
-    out = console()
+async def _watch_all(
+    server: str | None, api_key: str | None, timeout_s: float | None, mode: OutputMode
+) -> None:
     async with session(server, api_key) as client:
         async for update in client.watch_all(timeout_s):
-            print_update(out, update, with_id=True)
+            _show_update(update, mode, with_id=True)
 
 
 @click.command(name="list")
@@ -151,7 +173,7 @@ async def _watch_all(server: str | None, api_key: str | None, timeout_s: float |
     help="Only started since: an age (30m, 24h, 7d) or an ISO 8601 time.",
 )
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@output_options("Print the list as JSON.")
 def list_verifications(
     server: str | None,
     api_key: str | None,
@@ -159,9 +181,11 @@ def list_verifications(
     repository: str | None,
     since: str | None,
     limit: int,
-    as_json: bool,
+    mode: OutputMode,
 ) -> int:
     """List recent verifications, newest first (needs the read role).
+
+    With --quiet, only their ids, one a line.
 
     \b
     Examples:
@@ -175,8 +199,12 @@ def list_verifications(
         limit=limit,
     )
     found = asyncio.run(_list(server, api_key, query))
-    if as_json:
+    if mode == "json":
         sys.stdout.write(found.model_dump_json(indent=2) + "\n")
+        return 0
+    if mode == "quiet":
+        for item in found.verifications:
+            click.echo(item.verification_id)
         return 0
     table = Table(box=None, header_style="bold", pad_edge=False)
     for column in ("verification", "started", "phase", "verdict", "head", "targets", "repository"):
@@ -217,8 +245,14 @@ async def _list(server: str | None, api_key: str | None, query: ListQuery) -> Ve
 @server_options
 @click.option("--waive", is_flag=True, help="Waive a failed verification: its verdict is warned.")
 @click.option("--reason", required=True, metavar="TEXT", help="Why; recorded in every report.")
+@output_options("Print the status after the review as JSON.")
 def review(
-    verification_id: str, server: str | None, api_key: str | None, waive: bool, reason: str
+    verification_id: str,
+    server: str | None,
+    api_key: str | None,
+    waive: bool,
+    reason: str,
+    mode: OutputMode,
 ) -> int:
     """Review a completed verification, and waive it if it failed (needs the review role).
 
@@ -232,7 +266,10 @@ def review(
     if not reason.strip():
         raise UsageError("--reason must say why")
     status = asyncio.run(_review(server, api_key, verification_id, waive, reason.strip()))
-    print_status(console(), status)
+    if mode == "json":
+        sys.stdout.write(status.model_dump_json(indent=2) + "\n")
+    elif mode == "text":
+        print_status(console(), status)
     return 0
 
 

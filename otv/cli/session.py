@@ -1,14 +1,18 @@
-"""Connecting the command line to a running otv: server and key from flags or environment."""
+"""Connecting the command line to a running otv: server and key from flags, the
+environment or the configuration file (``otv.cli.config``)."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import click
 
 from otv.bus import Bus
+from otv.cli.config import resolve_connection
 from otv.client import FIRST_CONNECT_S, VerificationClient
 from otv.errors import UsageError
 from otv.settings import Settings
@@ -18,11 +22,30 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def server_options(command: F) -> F:
-    """``--server`` and ``--api-key``, for commands that talk to a running otv."""
-    command = click.option("--api-key", metavar="KEY", help="API key ($OTV_API_KEY).")(command)
-    return click.option("--server", metavar="URL", help="NATS URL of a running otv ($OTV_SERVER).")(
-        command
+    """``--server``, ``--api-key`` and ``--api-key-file``, for commands that talk to a
+    running otv. The command gets ``server`` and ``api_key`` already resolved."""
+
+    @functools.wraps(command)
+    def resolved(
+        *args: Any, server: str | None, api_key: str | None, api_key_file: Path | None, **kw: Any
+    ) -> Any:
+        connection = resolve_connection(server, api_key, api_key_file)
+        return command(*args, server=connection.server, api_key=connection.api_key, **kw)
+
+    options = (
+        click.option(
+            "--server", metavar="URL", help="NATS URL of a running otv ($OTV_SERVER, config)."
+        ),
+        click.option("--api-key", metavar="KEY", help="API key ($OTV_API_KEY)."),
+        click.option(
+            "--api-key-file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="File holding the API key, kept out of shell history ($OTV_API_KEY_FILE).",
+        ),
     )
+    for option in reversed(options):
+        resolved = option(resolved)
+    return cast(F, resolved)
 
 
 @contextlib.asynccontextmanager
@@ -30,11 +53,14 @@ async def session(server: str | None, api_key: str | None) -> AsyncIterator[Veri
     settings = Settings.from_env(nats_url=server, api_key=api_key)
     if settings.nats_url is None:
         raise UsageError(
-            "no otv server given: pass --server URL or set OTV_SERVER "
+            "no otv server given: pass --server URL, set OTV_SERVER or server in config.toml "
             "(start one with `otv up`; a throw-away embedded run keeps no history)"
         )
     if settings.api_key is None:
-        raise UsageError("no API key: pass --api-key or set OTV_API_KEY")
+        raise UsageError(
+            "no API key: pass --api-key-file FILE (or --api-key), set OTV_API_KEY, "
+            "or api_key_file in config.toml"
+        )
     telemetry = Telemetry.for_service("cli", alone=True)
     bus = await Bus.connect(settings.nats_url, telemetry, FIRST_CONNECT_S)
     try:

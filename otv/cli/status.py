@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from otv.cli.output import console, print_status
+from otv.cli.output import OutputMode, console, output_options, print_status
 from otv.cli.session import server_options, session
 from otv.queries import VerificationStatus
 
@@ -15,8 +15,8 @@ from otv.queries import VerificationStatus
 @click.command()
 @click.argument("verification_id")
 @server_options
-@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
-def status(verification_id: str, server: str | None, api_key: str | None, as_json: bool) -> int:
+@output_options("Print the status as JSON.")
+def status(verification_id: str, server: str | None, api_key: str | None, mode: OutputMode) -> int:
     """Show the status of a verification (needs a key with the read role).
 
     \b
@@ -24,9 +24,9 @@ def status(verification_id: str, server: str | None, api_key: str | None, as_jso
       otv status 3f2a9c0d5b8e4f61a7c2d9e0b1f4a6c3 --server nats://127.0.0.1:4222
     """
     answer = asyncio.run(_status(server, api_key, verification_id))
-    if as_json:
+    if mode == "json":
         sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
-    else:
+    elif mode == "text":
         print_status(console(), answer)
     return 0
 

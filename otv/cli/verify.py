@@ -16,7 +16,17 @@ import click
 from otv import __version__, logs
 from otv.bus import Bus
 from otv.bus.events import check_id, new_verification_id
-from otv.cli.output import conclusion_line, console, print_report, write_reports
+from otv.cli.ci import detect
+from otv.cli.config import default_profile, resolve_connection
+from otv.cli.output import (
+    OutputMode,
+    conclusion_line,
+    console,
+    output_options,
+    print_report,
+    write_reports,
+)
+from otv.cli.progress import LiveProgress, PlainProgress, progress_for
 from otv.cli.reports import EXIT_CODES
 from otv.client import FIRST_CONNECT_S, Conclusion, VerificationClient
 from otv.embedded import EmbeddedStack, persistent_store
@@ -44,10 +54,7 @@ from otv.v1 import events_pb2 as pb
 @click.option(
     "--profile",
     "-p",
-    envvar="OTV_PROFILE",
-    default="default",
-    show_default=True,
-    help="The verification profile to run ($OTV_PROFILE).",
+    help="The verification profile to run ($OTV_PROFILE, config; default: default).",
 )
 @click.option(
     "--profiles",
@@ -55,14 +62,25 @@ from otv.v1 import events_pb2 as pb
     type=click.Path(dir_okay=False, path_type=Path),
     help="A profiles file to use instead of the repository's or otv's own.",
 )
-@click.option("--head", default="HEAD", show_default=True, help="The ref or commit to verify.")
+@click.option(
+    "--head", help="The ref or commit to verify (default: the CI's head commit, else HEAD)."
+)
 @click.option(
     "--server",
     metavar="URL",
-    help="NATS URL of a running otv ($OTV_SERVER); none: a throw-away embedded one.",
+    help="NATS URL of a running otv ($OTV_SERVER, config); none: a throw-away embedded one.",
 )
 @click.option("--api-key", metavar="KEY", help="API key for --server ($OTV_API_KEY).")
-@click.option("--correlation-id", metavar="ID", help="Ties this verification to a CI run.")
+@click.option(
+    "--api-key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File holding the API key, kept out of shell history ($OTV_API_KEY_FILE).",
+)
+@click.option(
+    "--correlation-id",
+    metavar="ID",
+    help="Ties this verification to a CI run (default: the CI's run id, when in CI).",
+)
 @click.option(
     "--env",
     "env_allowed",
@@ -70,7 +88,7 @@ from otv.v1 import events_pb2 as pb
     metavar="NAME",
     help="Also send this variable's value (redacted if it looks secret); repeatable.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the report JSON, and nothing else.")
+@output_options("Print the report JSON, and nothing else.")
 @click.option(
     "--out",
     "out_dir",
@@ -89,28 +107,37 @@ from otv.v1 import events_pb2 as pb
 def verify(
     repo: str,
     targets: tuple[str, ...],
-    profile: str,
+    profile: str | None,
     profiles_file: Path | None,
-    head: str,
+    head: str | None,
     server: str | None,
     api_key: str | None,
+    api_key_file: Path | None,
     correlation_id: str | None,
     env_allowed: tuple[str, ...],
-    as_json: bool,
+    mode: OutputMode,
     out_dir: Path | None,
     timeout_s: float,
 ) -> int:
     """Verify REPO's head against every --target branch.
 
     Exit status: 0 passed or warned, 1 failed, 2 a usage or configuration
-    error, 3 otv itself failed.
+    error, 3 otv itself failed. In GitHub Actions or GitLab CI, the head, the
+    target and the correlation id default to the CI's own.
 
     \b
     Examples:
       otv verify --target main --target release/1.0
       otv verify ../service --head feature/x --target main --profile strict --out build/otv
+      otv verify --server nats://otv:4222 --api-key-file ~/.config/otv/key --json
     """
-    settings = Settings.from_env(nats_url=server, api_key=api_key)
+    connection = resolve_connection(server, api_key, api_key_file)
+    settings = Settings.from_env(nats_url=connection.server, api_key=connection.api_key)
+    ci = detect(os.environ)
+    head = head or (ci.head if ci else None) or "HEAD"
+    targets = targets or (ci.targets if ci else ())
+    correlation_id = correlation_id or (ci.correlation_id if ci else None)
+    profile = profile or default_profile()
     # Readable lines for the person at the terminal, unless JSON is asked for (CI logs).
     fmt = "text" if settings.log_format == "auto" else settings.log_format
     logs.configure("WARNING" if settings.log_level == "INFO" else settings.log_level, fmt)
@@ -133,10 +160,20 @@ def verify(
         request.profiles_document = document
         request.profiles_document_name = profiles_file.name
     correlation = check_id("correlation id", correlation_id) if correlation_id else verification_id
+    # Progress goes to stderr, like git's: stdout keeps only the outcome, for pipes and files.
+    progress = progress_for(console(stderr=True)) if mode == "text" else None
     conclusion, rendered = asyncio.run(
-        _verify(settings, request, verification_id, correlation, timeout_s, out_dir is not None)
+        _verify(
+            settings,
+            request,
+            verification_id,
+            correlation,
+            timeout_s,
+            out_dir is not None,
+            progress,
+        )
     )
-    return _show(conclusion, rendered, as_json, out_dir)
+    return _show(conclusion, rendered, mode, out_dir)
 
 
 def _repository(repo: str, embedded: bool, timeout_s: float) -> str:
@@ -156,13 +193,24 @@ async def _verify(
     correlation_id: str,
     timeout_s: float,
     all_formats: bool,
+    progress: LiveProgress | PlainProgress | None,
 ) -> tuple[Conclusion, dict[ReportFormat, bytes]]:
     if settings.nats_url is not None:
         if settings.api_key is None:
-            raise UsageError("no API key for --server: pass --api-key or set OTV_API_KEY")
+            raise UsageError(
+                "no API key for --server: pass --api-key-file FILE (or --api-key) "
+                "or set OTV_API_KEY"
+            )
         key = settings.api_key.get_secret_value()
         return await _on(
-            settings.nats_url, key, request, verification_id, correlation_id, timeout_s, all_formats
+            settings.nats_url,
+            key,
+            request,
+            verification_id,
+            correlation_id,
+            timeout_s,
+            all_formats,
+            progress,
         )
     # The store in the cache directory: a re-run of an unchanged tree (from a git
     # hook, say) finds its scenario results there.
@@ -176,6 +224,7 @@ async def _verify(
                 correlation_id,
                 timeout_s,
                 all_formats,
+                progress,
             )
 
 
@@ -187,13 +236,20 @@ async def _on(
     correlation_id: str,
     timeout_s: float,
     all_formats: bool,
+    progress: LiveProgress | PlainProgress | None,
 ) -> tuple[Conclusion, dict[ReportFormat, bytes]]:
     """The conclusion, and the report in every format when it has one and they are wanted."""
     telemetry = Telemetry.for_service("cli", alone=True)
     bus = await Bus.connect(url, telemetry, FIRST_CONNECT_S)
     try:
         client = VerificationClient(bus, key)
-        conclusion = await client.verify(request, verification_id, correlation_id, timeout_s)
+        if progress is None:
+            conclusion = await client.verify(request, verification_id, correlation_id, timeout_s)
+        else:
+            with progress:
+                conclusion = await client.verify(
+                    request, verification_id, correlation_id, timeout_s, progress
+                )
         rendered: dict[ReportFormat, bytes] = {}
         if conclusion.report is not None and all_formats:
             for fmt in REPORT_FILES:
@@ -207,15 +263,20 @@ async def _on(
 def _show(
     conclusion: Conclusion,
     rendered: dict[ReportFormat, bytes],
-    as_json: bool,
+    mode: OutputMode,
     out_dir: Path | None,
 ) -> int:
+    """Print the outcome as ``mode`` asks; return its exit status."""
     report = conclusion.report
     if out_dir is not None and rendered:
         write_reports(out_dir, rendered)
-    if as_json and report is not None:
+    if mode == "json" and report is not None:
         sys.stdout.write(report.to_json())
-    elif report is not None and conclusion.phase in (Phase.COMPLETED, Phase.REVIEWED):
+    elif (
+        mode == "text"
+        and report is not None
+        and conclusion.phase in (Phase.COMPLETED, Phase.REVIEWED)
+    ):
         print_report(console(), report)
     if conclusion.phase in (Phase.COMPLETED, Phase.REVIEWED):
         assert conclusion.verdict is not None

@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from otv import __version__
 from otv.auth_messages import (
     AuthorizeAnswer,
     AuthorizeQuery,
@@ -76,7 +77,9 @@ class AuthEndpoints:
             if denied.throttled:
                 await asyncio.sleep(self._delay_s)  # slow the guesser down
             raise ApiError(denied.code, denied.reason) from None
-        return AuthorizeAnswer(principal=decision.principal, valid_for_s=decision.valid_for_s)
+        return AuthorizeAnswer(
+            principal=decision.principal, valid_for_s=decision.valid_for_s, version=__version__
+        )
 
     async def authorize(self, request: ApiRequest) -> bytes:
         query = parse(AuthorizeQuery, request)

@@ -141,7 +141,10 @@ def test_prometheus_scrapes_otv_up_and_reads_a_verification_back(
         assert ended[0]["metric"] == {"verdict": "passed", "profile": "default"}
         assert float(ended[0]["value"][1]) == 1
         # The scenarios the runner ran, by type, through the same server.
-        runs = query(base, 'sum by (type) (otv_scenario_runs_total{job="otv-runner"})')
+        runs = until(
+            "the runner's scenario runs scraped",
+            lambda: query(base, 'sum by (type) (otv_scenario_runs_total{job="otv-runner"})'),
+        )
         assert {r["metric"]["type"] for r in runs} == {"merge", "command"}
         # otv's own rules load and evaluate against what it exposes.
         groups = fetch(f"{base}/api/v1/rules")["data"]["groups"]

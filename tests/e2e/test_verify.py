@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -115,8 +116,12 @@ def test_an_unknown_target_branch_is_a_configuration_error(
     code, out, err = verify(capsys, str(repo.path), "--head", "feature", "-t", "main", "-t", "nope")
     assert code == 2
     assert out == ""
-    assert "errored (configuration error): unknown target branch 'nope' in" in err
-    assert err.count("\n") == 1
+    lines = err.splitlines()
+    assert lines[-1].startswith("otv: ")
+    assert "errored (configuration error): unknown target branch 'nope' in" in lines[-1]
+    # Before it only progress, a line per phase seen: no traceback, no second error.
+    progress = re.compile(r"^\[ *\d+\.\ds\] [a-z]+ · \d+/2 targets finished$")
+    assert all(progress.match(line) for line in lines[:-1]), lines
 
 
 def test_an_invalid_profile_in_the_repository_names_file_and_line(

@@ -66,7 +66,10 @@ def test_a_server_without_a_key_is_refused(
         capsys, "verify", str(repo.path), "-t", "main", "--server", "nats://127.0.0.1:1"
     )
     assert code == 2
-    assert err == "otv: error: no API key for --server: pass --api-key or set OTV_API_KEY\n"
+    assert err == (
+        "otv: error: no API key for --server: pass --api-key-file FILE (or --api-key) "
+        "or set OTV_API_KEY\n"
+    )
 
 
 def test_an_unreachable_server_is_a_system_failure(
