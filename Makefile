@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := build/sample
 
-.PHONY: setup tools run test lint proto schemas bench clean
+.PHONY: setup tools run test lint proto schemas docs bench clean
 
 setup: $(STAMP)
 
@@ -49,6 +49,10 @@ bench: setup
 proto: setup
 	$(BIN)/python -m grpc_tools.protoc -Iproto --python_out=. --pyi_out=. proto/otv/v1/*.proto
 	$(BIN)/python -m grpc_tools.protoc -Iproto --grpc_python_out=. proto/otv/v1/api.proto
+
+## docs: regenerate docs/cli.md from the commands' own help
+docs: setup
+	$(BIN)/python -m otv.cli.reference > docs/cli.md
 
 ## schemas: regenerate the committed JSON Schema of the report from its models
 schemas: setup
