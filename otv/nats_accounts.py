@@ -44,7 +44,7 @@ DURABLES: Final[dict[str, tuple[str, ...]]] = {
     "auth": ("auth-requests",),
     "collector": ("collector-authorized",),
     "runner": ("runner-contexts", "runner-jobs"),
-    "reporter": ("reporter-events",),
+    "reporter": ("reporter-events", "reporter-publishing"),
 }
 
 
@@ -123,6 +123,7 @@ _PUBLISHES: Final[dict[str, list[str]]] = {
     "reporter": [
         Subject.VERIFICATION_COMPLETED,
         Subject.VERIFICATION_REVIEWED,  # on behalf of a reviewer the review API authorized
+        Subject.VERIFICATION_PUBLISHED,
         *_stream(f"KV_{VERIFICATIONS_BUCKET}"),
         f"$KV.{VERIFICATIONS_BUCKET}.>",
         *_stream(f"KV_{VERIFICATION_INDEX_BUCKET}"),

@@ -177,6 +177,18 @@ class ReviewReport(_Model):
     verdict_before: Verdict
 
 
+class PublishingReport(_Model):
+    """What publishing to a git host gave; a failure here never changes the verdict."""
+
+    publisher: str
+    host: str
+    ok: bool
+    detail: str
+    url: str = ""
+    # The phase published: completed, errored or reviewed.
+    round: str = ""
+
+
 class Report(_Model):
     report_schema: Literal["otv.report/v1"] = Field(default=REPORT_SCHEMA, alias="schema")
     verification_id: str
@@ -195,6 +207,7 @@ class Report(_Model):
     error: ErrorReport | None = None
     context: VerificationContextReport | None = None
     review: ReviewReport | None = None
+    publishing: list[PublishingReport] = Field(default_factory=list)
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=2) + "\n"

@@ -59,6 +59,12 @@ class Settings(BaseModel):
     )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
     log_format: LogFormat = Field(default="auto", description="json, text, or auto (by terminal)")
+    repositories_file: Path | None = Field(
+        default=None, description="repositories: webhook mapping and git-host publishers"
+    )
+    details_url: str = Field(
+        default="", description="a page of one verification, with {verification_id}"
+    )
     health_port: int | None = Field(
         default=None, ge=0, le=65535, description="port of /metrics and health (otv serve: 9464)"
     )

@@ -37,6 +37,7 @@ class Subject(StrEnum):
     VERIFICATION_COMPLETED = "otv.v1.evt.verification.completed"
     VERIFICATION_ERRORED = "otv.v1.evt.verification.errored"
     VERIFICATION_REVIEWED = "otv.v1.evt.verification.reviewed"
+    VERIFICATION_PUBLISHED = "otv.v1.evt.verification.published"
 
 
 class ApiSubject(StrEnum):
@@ -70,6 +71,7 @@ EVENT_TYPES: Final[dict[Subject, type[Message]]] = {
     Subject.VERIFICATION_COMPLETED: pb.VerificationCompleted,
     Subject.VERIFICATION_ERRORED: pb.VerificationErrored,
     Subject.VERIFICATION_REVIEWED: pb.VerificationReviewed,
+    Subject.VERIFICATION_PUBLISHED: pb.VerificationPublished,
 }
 
 SUBJECT_OF: Final[dict[type[Message], Subject]] = {t: s for s, t in EVENT_TYPES.items()}

@@ -31,6 +31,9 @@ class ConsumerSpec:
     ack_wait_s: float = 30.0
     max_deliver: int = 5
     max_ack_pending: int = 1000
+    # True: a consumer created on a stream with history starts at new events (what
+    # happened before it existed is not its business).
+    from_now: bool = False
 
 
 async def ensure_event_stream(js: JetStreamContext, replicas: int, max_age_s: float) -> None:
@@ -56,7 +59,7 @@ async def ensure_consumer(js: JetStreamContext, spec: ConsumerSpec) -> None:
     config = api.ConsumerConfig(
         durable_name=spec.durable,
         description=spec.description,
-        deliver_policy=api.DeliverPolicy.ALL,
+        deliver_policy=api.DeliverPolicy.NEW if spec.from_now else api.DeliverPolicy.ALL,
         ack_policy=api.AckPolicy.EXPLICIT,
         ack_wait=spec.ack_wait_s,
         max_deliver=spec.max_deliver,

@@ -71,7 +71,7 @@ class EventMeta(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., verification_id: _Optional[str] = ..., correlation_id: _Optional[str] = ..., producer: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., schema_version: _Optional[int] = ...) -> None: ...
 
 class VerificationRequest(_message.Message):
-    __slots__ = ("repository", "head", "targets", "profile", "profiles_document", "profiles_document_name", "client", "environment")
+    __slots__ = ("repository", "head", "targets", "profile", "profiles_document", "profiles_document_name", "client", "environment", "change_number")
     REPOSITORY_FIELD_NUMBER: _ClassVar[int]
     HEAD_FIELD_NUMBER: _ClassVar[int]
     TARGETS_FIELD_NUMBER: _ClassVar[int]
@@ -80,6 +80,7 @@ class VerificationRequest(_message.Message):
     PROFILES_DOCUMENT_NAME_FIELD_NUMBER: _ClassVar[int]
     CLIENT_FIELD_NUMBER: _ClassVar[int]
     ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     repository: str
     head: str
     targets: _containers.RepeatedScalarFieldContainer[str]
@@ -88,7 +89,8 @@ class VerificationRequest(_message.Message):
     profiles_document_name: str
     client: str
     environment: ClientEnvironment
-    def __init__(self, repository: _Optional[str] = ..., head: _Optional[str] = ..., targets: _Optional[_Iterable[str]] = ..., profile: _Optional[str] = ..., profiles_document: _Optional[bytes] = ..., profiles_document_name: _Optional[str] = ..., client: _Optional[str] = ..., environment: _Optional[_Union[ClientEnvironment, _Mapping]] = ...) -> None: ...
+    change_number: int
+    def __init__(self, repository: _Optional[str] = ..., head: _Optional[str] = ..., targets: _Optional[_Iterable[str]] = ..., profile: _Optional[str] = ..., profiles_document: _Optional[bytes] = ..., profiles_document_name: _Optional[str] = ..., client: _Optional[str] = ..., environment: _Optional[_Union[ClientEnvironment, _Mapping]] = ..., change_number: _Optional[int] = ...) -> None: ...
 
 class ClientEnvironment(_message.Message):
     __slots__ = ("variable_names", "variables", "tools", "os")
@@ -522,6 +524,30 @@ class VerificationReviewed(_message.Message):
     waived: bool
     reason: str
     def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., key_id: _Optional[str] = ..., key_name: _Optional[str] = ..., waived: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class VerificationPublished(_message.Message):
+    __slots__ = ("meta", "round", "outcomes")
+    META_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    meta: EventMeta
+    round: str
+    outcomes: _containers.RepeatedCompositeFieldContainer[PublishOutcome]
+    def __init__(self, meta: _Optional[_Union[EventMeta, _Mapping]] = ..., round: _Optional[str] = ..., outcomes: _Optional[_Iterable[_Union[PublishOutcome, _Mapping]]] = ...) -> None: ...
+
+class PublishOutcome(_message.Message):
+    __slots__ = ("publisher", "host", "ok", "detail", "url")
+    PUBLISHER_FIELD_NUMBER: _ClassVar[int]
+    HOST_FIELD_NUMBER: _ClassVar[int]
+    OK_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    publisher: str
+    host: str
+    ok: bool
+    detail: str
+    url: str
+    def __init__(self, publisher: _Optional[str] = ..., host: _Optional[str] = ..., ok: _Optional[bool] = ..., detail: _Optional[str] = ..., url: _Optional[str] = ...) -> None: ...
 
 class VerificationErrored(_message.Message):
     __slots__ = ("meta", "kind", "stage", "reason")

@@ -51,6 +51,7 @@ def build_report(state: VerificationState) -> Report:
         error=error,
         context=state.context,
         review=review,
+        publishing=state.publishing,
     )
 
 

@@ -41,11 +41,14 @@ from otv.context_details import fetch
 from otv.errors import SystemFailure
 from otv.metrics import VerificationMetrics
 from otv.outcomes import VERDICT_TO_PB
+from otv.publishing import PublisherRegistry
 from otv.queries import Phase
+from otv.repositories import RepositoriesFile
 from otv.runtime import Worker
 from otv.settings import Settings
 from otv.v1 import events_pb2 as pb
 from services.reporter.api import ReporterApi
+from services.reporter.publishing import PUBLISHING, GitHostPublishing, publish_counter
 from services.reporter.retention import Retention
 from services.reporter.state import VerificationState, fold
 from services.reporter.store import VerificationStore
@@ -92,6 +95,15 @@ class ReporterService:
         api = ReporterApi(bus, store, authorizer, watches)
         await bus.serve("otv reporter: verification status, reports and reviews", api.endpoints())
         retention = Retention(store, settings.report_retention_s, settings.retention_check_s)
+        publishing = GitHostPublishing(
+            bus,
+            store,
+            RepositoriesFile.load(settings.repositories_file),
+            PublisherRegistry.from_entry_points(),
+            publish_counter(bus.telemetry.metrics.registry),
+            settings.details_url,
+        )
+        await bus.ensure_consumer(PUBLISHING)
 
         async def handle(delivery: Delivery) -> None:
             event = delivery.event
@@ -103,7 +115,12 @@ class ReporterService:
                 event = inlined
             await self._apply(bus, store, retention, delivery, event)
 
-        return [bus.consumer(EVENTS, handle, concurrency=8), watches, retention]
+        return [
+            bus.consumer(EVENTS, handle, concurrency=8),
+            bus.consumer(PUBLISHING, publishing.handle, concurrency=4),
+            watches,
+            retention,
+        ]
 
     async def _apply(
         self,
@@ -134,6 +151,7 @@ class ReporterService:
                 replaced = state.reports
                 state.reports = stored
                 state.reports_phase = state.phase
+                state.reports_publishing = len(state.publishing)
             try:
                 await store.save(state, revision)
             except Conflict:

@@ -22,6 +22,7 @@ from otv.redaction import redact
 from otv.report import (
     DiagnosisReport,
     LocationReport,
+    PublishingReport,
     ScenarioReport,
     TargetContextReport,
     VerificationContextReport,
@@ -100,6 +101,10 @@ class VerificationState(BaseModel):
     # phase they were rendered in (a review renders them again).
     reports: dict[str, str] = Field(default_factory=dict)
     reports_phase: Phase | None = None
+    # The pull or merge request, and what publishing to the git hosts gave, by round.
+    change_number: int = 0
+    publishing: list[PublishingReport] = Field(default_factory=list)
+    reports_publishing: int = 0
     applied: list[str] = Field(default_factory=list)
 
     def target(self, name: str) -> TargetState:
@@ -120,7 +125,11 @@ class VerificationState(BaseModel):
     def needs_reports(self) -> bool:
         """Whether reports should be (re)rendered: it ended, or was reviewed, since they were."""
         ended = self.phase in (Phase.COMPLETED, Phase.ERRORED, Phase.REVIEWED)
-        return ended and self.reports_phase is not self.phase
+        published = len(self.publishing) != self.reports_publishing
+        return ended and (self.reports_phase is not self.phase or published)
+
+    def published_round(self, round_name: str) -> bool:
+        return any(outcome.round == round_name for outcome in self.publishing)
 
 
 def fold(state: VerificationState | None, event: Message) -> VerificationState:
@@ -177,6 +186,7 @@ def _ignore(state: VerificationState, event: Message, time: str) -> None:
 
 def _request(state: VerificationState, request: pb.VerificationRequest) -> None:
     state.repository = redact(request.repository)  # a URL may carry credentials
+    state.change_number = request.change_number
     if not state.collected:  # the collected context is the final word on these
         state.head_ref = request.head or "HEAD"
         state.requested_targets = list(dict.fromkeys(request.targets))
@@ -326,6 +336,26 @@ def _reviewed(state: VerificationState, event: Message, time: str) -> None:
         state.review = review  # the first review counts, whatever order they arrive in
 
 
+def _published(state: VerificationState, event: Message, time: str) -> None:
+    assert isinstance(event, pb.VerificationPublished)
+    if state.published_round(event.round):
+        return
+    state.publishing = [
+        *state.publishing,
+        *(
+            PublishingReport(
+                publisher=o.publisher,
+                host=o.host,
+                ok=o.ok,
+                detail=redact(o.detail),
+                url=o.url,
+                round=event.round,
+            )
+            for o in event.outcomes
+        ),
+    ]
+
+
 _APPLY = {
     pb.VerificationRequested: _requested,
     pb.VerificationAuthorized: _authorized,
@@ -337,6 +367,7 @@ _APPLY = {
     pb.TargetFinished: _target_finished,
     pb.VerificationErrored: _errored,
     pb.VerificationReviewed: _reviewed,
+    pb.VerificationPublished: _published,
 }
 
 

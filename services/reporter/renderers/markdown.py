@@ -98,6 +98,14 @@ def _header(report: Report) -> str:
             f"{report.error.stage}): {_html(_inline(report.error.reason))}",
             "",
         ]
+    failed_publishing = [p for p in report.publishing if not p.ok]
+    if failed_publishing:
+        # Visible, and never the verdict's business.
+        lines += [
+            f"> Publishing to {_code(p.host)} ({p.publisher}) failed: {_html(_inline(p.detail))}"
+            for p in failed_publishing
+        ]
+        lines.append("")
     if report.targets:
         lines += ["| target | verdict | merge | scenarios |", "|---|---|---|---|"]
         lines += [_target_row(target) for target in report.targets]

@@ -1,0 +1,1 @@
+"""The publishers otv ships: GitHub (and GitHub Enterprise), GitLab, Gitea/Forgejo."""
