@@ -82,6 +82,13 @@ from otv.v1 import events_pb2 as pb
     help="Ties this verification to a CI run (default: the CI's run id, when in CI).",
 )
 @click.option(
+    "--change",
+    "change_number",
+    type=click.IntRange(min=1),
+    help="The pull or merge request this verifies, for git-host comments "
+    "(default: the CI's, when in CI).",
+)
+@click.option(
     "--env",
     "env_allowed",
     multiple=True,
@@ -114,6 +121,7 @@ def verify(
     api_key: str | None,
     api_key_file: Path | None,
     correlation_id: str | None,
+    change_number: int | None,
     env_allowed: tuple[str, ...],
     mode: OutputMode,
     out_dir: Path | None,
@@ -151,6 +159,7 @@ def verify(
         profile=profile,
         client=f"otv-cli/{__version__}",
         environment=snapshot(os.environ, env_allowed),
+        change_number=change_number or (ci.change_number if ci else 0),
     )
     request.environment.tools.update(asyncio.run(tool_versions()))
     if profiles_file is not None:

@@ -84,7 +84,7 @@ def test_a_bad_config_file_is_one_clear_error(tmp_path: Path, text: str, error: 
 
 def test_github_actions_gives_the_pull_requests_head_its_base_and_the_run(tmp_path: Path) -> None:
     event = tmp_path / "event.json"
-    event.write_text(json.dumps({"pull_request": {"head": {"sha": "a" * 40}}}))
+    event.write_text(json.dumps({"pull_request": {"number": 17, "head": {"sha": "a" * 40}}}))
     run = detect(
         {
             "GITHUB_ACTIONS": "true",
@@ -101,6 +101,7 @@ def test_github_actions_gives_the_pull_requests_head_its_base_and_the_run(tmp_pa
         ("release/1.0",),
         "gh-9876543210-2",
     )
+    assert run.change_number == 17
     push = detect({"GITHUB_ACTIONS": "true", "GITHUB_SHA": "c" * 40, "GITHUB_RUN_ID": "5"})
     assert push is not None and (push.head, push.targets) == ("c" * 40, ())
 
@@ -113,8 +114,10 @@ def test_gitlab_ci_gives_the_merge_requests_target_and_the_pipeline() -> None:
             "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
             "CI_PIPELINE_ID": "4242",
             "CI_JOB_ID": "77",
+            "CI_MERGE_REQUEST_IID": "12",
         }
     )
+    assert run is not None and run.change_number == 12
     assert run is not None
     assert (run.head, run.targets, run.correlation_id) == ("d" * 40, ("main",), "gl-4242-77")
     assert detect({"CI": "true"}) is None

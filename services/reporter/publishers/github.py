@@ -135,7 +135,7 @@ class GitHubPublisher:
                 batch = rest[start : start + ANNOTATIONS_PER_REQUEST]
                 check.edit(output={**output, "annotations": [_annotation(a) for a in batch]})
             url = check.html_url or ""
-            done.append(f"a check run with {len(found)} annotations")
+            done.append(f"a check run with {len(found)} annotation{'' if len(found) == 1 else 's'}")
         if config.comment and request.change_number:
             issue = repo.get_issue(request.change_number)
             body = comment_body(request)
