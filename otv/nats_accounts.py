@@ -38,6 +38,7 @@ SERVICES: Final = ("auth", "collector", "runner", "reporter")
 PASSWORD_USERS: Final = (*SERVICES, OPERATOR)
 KEYS_BUCKET: Final = "otv_keys"
 SCENARIO_CACHE_BUCKET: Final = "otv_scenario_cache"
+WEBHOOK_DELIVERIES_BUCKET: Final = "otv_webhook_deliveries"
 
 # The durable consumers each service reads the event stream with.
 DURABLES: Final[dict[str, tuple[str, ...]]] = {
@@ -100,9 +101,12 @@ _PUBLISHES: Final[dict[str, list[str]]] = {
         *_stream(AUDIT_STREAM),
         "otv.v1.audit.>",
         KEYS_CHANGED,
-        # The gRPC API at the edge: requests and API calls on behalf of its callers.
+        # The gRPC API and the webhooks at the edge: requests and API calls on behalf
+        # of their callers, and the webhook deliveries already received.
         Subject.VERIFICATION_REQUESTED,
         "otv.v1.api.>",
+        *_stream(f"KV_{WEBHOOK_DELIVERIES_BUCKET}"),
+        f"$KV.{WEBHOOK_DELIVERIES_BUCKET}.>",
     ],
     "collector": [
         Subject.CONTEXT_COLLECTING,

@@ -65,6 +65,13 @@ class Settings(BaseModel):
     details_url: str = Field(
         default="", description="a page of one verification, with {verification_id}"
     )
+    webhook_port: int | None = Field(
+        default=None, ge=0, le=65535, description="port of auth's webhook ingress (off: unset)"
+    )
+    webhook_host: str = Field(default="0.0.0.0", description="address webhooks listen on")  # noqa: S104
+    webhook_api_key_file: Path | None = Field(
+        default=None, description="the key webhook verifications run with (role run)"
+    )
     health_port: int | None = Field(
         default=None, ge=0, le=65535, description="port of /metrics and health (otv serve: 9464)"
     )

@@ -155,6 +155,7 @@ class EmbeddedStack:
                 "health_port": health_port,
                 "health_host": "127.0.0.1",
                 "grpc_port": self._grpc_port if name == "auth" else None,
+                "webhook_port": self.settings.webhook_port if name == "auth" else None,
                 "grpc_host": "127.0.0.1",
             }
         )
@@ -197,6 +198,12 @@ class EmbeddedStack:
         """Where the gRPC API listens (host:port), once started; empty when not served."""
         grpc = getattr(self._services.get("auth"), "grpc", None)
         return str(grpc.address) if grpc is not None else ""
+
+    @property
+    def webhook_address(self) -> str:
+        """The webhook ingress's base URL, once started; empty when not served."""
+        webhooks = getattr(self._services.get("auth"), "webhooks", None)
+        return str(webhooks.address) if webhooks is not None else ""
 
     async def stop(self) -> None:
         self._stop.set()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from otv import nats_accounts
 from otv.bus import Bus, ConsumerSpec, Delivery
 from otv.bus.events import follow
 from otv.bus.subjects import KEYS_CHANGED, Header, Subject, event_id
@@ -20,6 +21,7 @@ from otv.errors import UsageError
 from otv.keys import MalformedKey, parse_key, read_pepper
 from otv.metrics import auth_decisions
 from otv.permissions import Permission
+from otv.repositories import RepositoriesFile
 from otv.runtime import BackgroundTask, Worker
 from otv.settings import Settings
 from otv.v1 import events_pb2 as pb
@@ -33,6 +35,7 @@ from services.auth.key_admin import KeyAdmin
 from services.auth.requests import request_problem
 from services.auth.store import KEYS_BUCKET, KeyStore
 from services.auth.throttle import Throttle
+from services.auth.webhook_server import DELIVERY_TTL_S, WebhookServer, webhook_counter
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,7 @@ class AuthService:
         self._throttle = Throttle()
         # The gRPC API, when OTV_GRPC_PORT asks for it; its address once it listens.
         self.grpc: GrpcServer | None = None
+        self.webhooks: WebhookServer | None = None
         self._gate: Gate | None = None
 
     async def start(self, bus: Bus) -> list[Worker]:
@@ -102,6 +106,20 @@ class AuthService:
                 tls = (settings.grpc_tls_cert_file, settings.grpc_tls_key_file)
             self.grpc = GrpcServer(bus, settings.grpc_host, settings.grpc_port, tls)
             workers.append(self.grpc)
+        if settings.webhook_port is not None:
+            deliveries = await bus.records(
+                nats_accounts.WEBHOOK_DELIVERIES_BUCKET, replicas, DELIVERY_TTL_S
+            )
+            self.webhooks = WebhookServer(
+                bus,
+                deliveries,
+                RepositoriesFile.load(settings.repositories_file),
+                settings.webhook_api_key_file,
+                settings.webhook_host,
+                settings.webhook_port,
+                webhook_counter(bus.telemetry.metrics.registry),
+            )
+            workers.append(self.webhooks)
         return workers
 
     def decide(

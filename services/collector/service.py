@@ -102,9 +102,9 @@ class CollectorService:
         head_sha = await asyncio.to_thread(collection.resolve_head, request.head)
         repository_profiles = await asyncio.to_thread(collection.repository_profiles, head_sha)
         profile = self.resolve_profile(request, repository_profiles)
-        names = list(request.targets)
-        if not names:
-            names = await asyncio.to_thread(collection.expand_targets, profile.targets)
+        # Names and globs ("release/*"), from the request or else the profile.
+        patterns = tuple(request.targets) or profile.targets
+        names = await asyncio.to_thread(collection.expand_targets, patterns)
         if not names:
             raise UsageError(
                 f"no target branch: give --target, or list targets in profile {profile.name!r}"
