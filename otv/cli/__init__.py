@@ -15,9 +15,11 @@ import click
 
 from otv import __version__
 from otv.bus.api import ApiError
+from otv.cli.annotate import annotate
 from otv.cli.audit import audit
 from otv.cli.completion import completion
 from otv.cli.doctor import doctor
+from otv.cli.hooks import hooks
 from otv.cli.keys import keys
 from otv.cli.profiles import profiles
 from otv.cli.reports import list_verifications, report, review, watch
@@ -57,6 +59,8 @@ cli.add_command(keys)
 cli.add_command(audit)
 cli.add_command(profiles)
 cli.add_command(doctor)
+cli.add_command(hooks)
+cli.add_command(annotate)
 cli.add_command(completion)
 
 

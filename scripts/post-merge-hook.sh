@@ -1,0 +1,1 @@
+../otv/hooks/post-merge-hook.sh

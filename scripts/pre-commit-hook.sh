@@ -1,0 +1,1 @@
+../otv/hooks/pre-commit-hook.sh

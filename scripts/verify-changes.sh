@@ -1,0 +1,1 @@
+../otv/hooks/verify-changes.sh
