@@ -74,7 +74,12 @@ async def _up(
             "otv is up\n"
             f"  NATS URL:   {stack.url}\n"
             f"  gRPC API:   {stack.grpc_address}\n"
-            f"{health}"
+            + (
+                f"  webhooks:   {stack.webhook_address}/webhooks/github|gitlab\n"
+                if stack.webhook_address
+                else ""
+            )
+            + f"{health}"
             f"  admin key:  {key_file} (readable only by you)\n"
             f"  store:      {store}\n"
             f"Use it with:  export OTV_SERVER={stack.url} OTV_API_KEY=$(cat {key_file})\n"
