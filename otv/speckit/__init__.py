@@ -1,0 +1,1 @@
+"""A deterministic analysis of spec-kit features: goals against tasks."""
