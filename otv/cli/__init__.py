@@ -24,6 +24,7 @@ from otv.cli.keys import keys
 from otv.cli.profiles import profiles
 from otv.cli.reports import list_verifications, report, review, watch
 from otv.cli.serve import serve
+from otv.cli.speckit import speckit
 from otv.cli.status import status
 from otv.cli.up import up
 from otv.cli.verify import verify
@@ -61,6 +62,7 @@ cli.add_command(profiles)
 cli.add_command(doctor)
 cli.add_command(hooks)
 cli.add_command(annotate)
+cli.add_command(speckit)
 cli.add_command(completion)
 
 

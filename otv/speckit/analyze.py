@@ -225,9 +225,13 @@ class _Analysis:
                     )
 
     def _ambiguities(self, spec: SpecDoc) -> None:
-        for item in [*spec.requirements, *spec.criteria, *(s.where for s in spec.stories)]:
-            vague = sorted({m.lower() for m in _VAGUE_WORD.findall(item.text)})
-            if vague and not _MEASURE.search(item.text):
+        stated = [
+            (item, item.text.split(" ", 1)[-1]) for item in [*spec.requirements, *spec.criteria]
+        ]
+        stated += [(story.where, story.title) for story in spec.stories]
+        for item, body in stated:  # the id's or the heading's own digits are no measure
+            vague = sorted({m.lower() for m in _VAGUE_WORD.findall(body)})
+            if vague and not _MEASURE.search(body):
                 severity: Severity = "HIGH" if set(vague) & set(_VAGUE_HIGH) else "MEDIUM"
                 self.add(
                     "ambiguity",

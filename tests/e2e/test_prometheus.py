@@ -137,8 +137,11 @@ def test_prometheus_scrapes_otv_up_and_reads_a_verification_back(
             "the verification read back from Prometheus",
             lambda: query(base, "sum by (verdict, profile) (otv_verifications_total)"),
         )
-        assert len(ended) == 1
-        assert ended[0]["metric"] == {"verdict": "passed", "profile": "default"}
+        assert len(ended) == 1, ended
+        assert ended[0]["metric"] == {"verdict": "passed", "profile": "default"}, (
+            ended,
+            verified.stdout,
+        )
         assert float(ended[0]["value"][1]) == 1
         # The scenarios the runner ran, by type, through the same server.
         runs = until(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -482,3 +483,34 @@ def test_protected_paths_need_a_review() -> None:
     )
     assert result.diagnosis is not None
     assert "review role" in result.diagnosis.expected
+
+
+def test_speckit_fails_on_critical_findings_of_changed_features_with_their_places(
+    tmp_path: Path,
+) -> None:
+    fixtures = Path(__file__).parents[1] / "fixtures" / "speckit"
+    worktree = tmp_path / "tree"
+    shutil.copytree(fixtures, worktree)
+    touched = context(worktree, changed=[ChangedFile("specs/002-audit-export/tasks.md", "M")])
+    output = run("speckit", {}, touched)
+    assert output.outcome is Outcome.FAILED
+    assert output.message.startswith("1 findings at or above CRITICAL in 002-audit-export")
+    assert "C001 CRITICAL constitution" in output.message
+    assert output.diagnosis is not None
+    assert (".specify/memory/constitution.md", 6) in [
+        (place.path, place.line) for place in output.diagnosis.locations
+    ]
+    # HIGH findings warn through a second scenario that fails on them.
+    assert outcome("speckit", {"fail_on": "high"}, touched)[0] is Outcome.FAILED
+    assert outcome("speckit", {"fail_on": "critical"}, context(worktree))[1] == (
+        "no changed spec-kit feature under specs/"
+    )
+    everything = run("speckit", {"features": "all"}, context(worktree))
+    assert "in 001-deploy-preview, 002-audit-export, 003-spec-only, 004-tasks-only" in (
+        everything.message
+    )
+    assert "fail_on" in invalid("speckit", {"fail_on": "sometimes"})
+    assert "inside the repository" in invalid("speckit", {"specs": "../outside"})
+    (worktree / "linked").symlink_to(tmp_path)
+    escaped = run("speckit", {"specs": "linked"}, context(worktree))
+    assert escaped.outcome is Outcome.FAILED and "outside the repository" in escaped.message
