@@ -72,6 +72,14 @@ def analyze(path: Path, specs: str, threshold: float, as_json: bool) -> int:
                     escape(found.recommendation),
                 )
             out.print(table)
+            if analysis.coverage:
+                covered = Table(box=None, header_style="bold", pad_edge=False)
+                covered.add_column("requirement")
+                covered.add_column("tasks")
+                for requirement, tasks in analysis.coverage.items():
+                    covered.add_row(requirement, ", ".join(tasks) or "[red]none[/]")
+                out.print(covered)
+            out.print()
     critical = any(f.severity == "CRITICAL" for a in analyses for f in a.findings)
     return 1 if critical else 0
 

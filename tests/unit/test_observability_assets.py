@@ -23,6 +23,8 @@ from otv.metrics import (
     VerificationMetrics,
     auth_decisions,
 )
+from services.auth.webhook_server import webhook_counter
+from services.reporter.publishing import publish_counter
 
 DEPLOY = Path(__file__).parents[2] / "deploy"
 DASHBOARD = DEPLOY / "grafana" / "otv.json"
@@ -40,6 +42,8 @@ def exposed_names() -> set[str]:
     VerificationMetrics.register(registry)
     ScenarioMetrics.register(registry)
     auth_decisions(registry)
+    publish_counter(registry)
+    webhook_counter(registry)
     suffixes = {
         "counter": ("_total",),
         "histogram": ("_bucket", "_count", "_sum"),
