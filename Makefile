@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := build/sample
 
-.PHONY: setup tools run test lint proto schemas docs bench clean
+.PHONY: setup tools run test lint proto schemas docs model verify-model bench clean
 
 setup: $(STAMP)
 
@@ -15,10 +15,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-## tools: Debian packages some tests need (promtool and prometheus); tests skip without them
-DEBIAN_TOOLS := prometheus
+## tools: Debian packages some tests need (prometheus, spin); tests skip without them
+DEBIAN_TOOLS := prometheus spin
 tools:
-	@if command -v promtool >/dev/null && command -v prometheus >/dev/null; then :; else \
+	@if command -v promtool >/dev/null && command -v prometheus >/dev/null \
+		&& command -v spin >/dev/null; then :; else \
 		SUDO=$$(test "$$(id -u)" -eq 0 || echo sudo); \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
@@ -53,6 +54,14 @@ proto: setup
 ## docs: regenerate docs/cli.md from the commands' own help
 docs: setup
 	$(BIN)/python -m otv.cli.reference > docs/cli.md
+
+## model: regenerate the Promela model of the event protocol from the reporter's phase table
+model: setup
+	$(BIN)/python -m services.reporter.model > formal/pipeline.pml
+
+## verify-model: spin checks the model exhaustively, and finds the broken variants' faults
+verify-model: setup tools
+	$(BIN)/python -m services.reporter.model verify
 
 ## schemas: regenerate the committed JSON Schema of the report from its models
 schemas: setup
