@@ -17,6 +17,7 @@ from otv.profiles import (
     packaged_profiles,
     read_profiles_file,
 )
+from otv.profiles.proofs import check_profile, permission_findings
 from otv.profiles.resolve import ResolvedProfile
 from otv.scenarios import ScenarioRegistry
 
@@ -45,7 +46,9 @@ def _load(path: Path | None) -> ProfilesFile:
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @output_options("Print what was checked as JSON.")
 def check(file: Path | None, mode: OutputMode) -> int:
-    """Check a profiles file: every profile resolves, every scenario is valid.
+    """Check a profiles file: every profile resolves, every scenario is valid, and z3
+    proves them consistent (no dead scenario, no need that is skipped where it is
+    needed, dependency constraints that some version meets). Exit 1 on a finding.
 
     FILE defaults to .otv/profiles.yaml here, else otv's own profiles.
 
@@ -57,16 +60,27 @@ def check(file: Path | None, mode: OutputMode) -> int:
     registry = ScenarioRegistry.from_entry_points()
     resolved = [loaded.resolve(name, registry) for name in loaded.profile_names()]
     count = sum(len(profile.scenarios) for profile in resolved)
+    findings = permission_findings()
+    seen: set[tuple[str, str]] = set()
+    for profile in resolved:  # a profile and what extends it share scenarios: report once
+        for found in check_profile(profile):
+            if (found.where, found.message) not in seen:
+                seen.add((found.where, found.message))
+                findings.append(found)
     if mode == "json":
         summary = {
             "file": loaded.name,
-            "valid": True,
+            "valid": not findings,
             "profiles": {profile.name: len(profile.scenarios) for profile in resolved},
+            "findings": [vars(found) for found in findings],
         }
         click.echo(json.dumps(summary, indent=2))
     elif mode == "text":
-        click.echo(f"{loaded.name}: {len(resolved)} profiles, {count} scenarios, all valid")
-    return 0
+        for found in findings:
+            click.echo(f"{found.where}: {found.kind}: {found.message}")
+        verdict = "all valid" if not findings else f"{len(findings)} findings"
+        click.echo(f"{loaded.name}: {len(resolved)} profiles, {count} scenarios, {verdict}")
+    return 1 if findings else 0
 
 
 @profiles.command()

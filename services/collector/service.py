@@ -31,6 +31,7 @@ from otv.git.source import GitCredentials
 from otv.metrics import cache_counter
 from otv.outcomes import SEVERITY_TO_PB
 from otv.profiles import ResolvedProfile, ResolvedScenario, select_profiles
+from otv.profiles.proofs import ProofFinding, check_profile
 from otv.runtime import Worker
 from otv.scenarios import ScenarioRegistry
 from otv.settings import Settings
@@ -63,6 +64,8 @@ class CollectorService:
         self._registry = registry
         self._credentials = GitCredentials.from_settings(settings)
         self._cache_lookups: Counter | None = None
+        # Proof findings by profile digest: a profile is proved once, not per verification.
+        self._proved: dict[str, list[ProofFinding]] = {}
 
     async def start(self, bus: Bus) -> list[Worker]:
         self._cache_lookups = cache_counter(bus.telemetry.metrics.registry)
@@ -200,7 +203,22 @@ class CollectorService:
             allow_client=self._settings.allow_client_profiles,
             allow_repository=self._settings.allow_repository_profiles,
         )
-        return profiles.resolve(request.profile or DEFAULT_PROFILE, self._registry)
+        profile = profiles.resolve(request.profile or DEFAULT_PROFILE, self._registry)
+        self._prove(profile)
+        return profile
+
+    def _prove(self, profile: ResolvedProfile) -> None:
+        """z3's proofs, once per distinct profile: a contradiction is a configuration
+        error (no run could pass it); a dead or blocked scenario is a warning."""
+        key = hashlib.sha256(repr(profile).encode()).hexdigest()
+        if key not in self._proved:
+            if len(self._proved) > 256:
+                self._proved.clear()
+            self._proved[key] = check_profile(profile)
+        for found in self._proved[key]:
+            if found.kind == "dependency-conflict":
+                raise UsageError(f"{found.where}: {found.message}")
+            log.warning("profile %s: %s: %s", profile.name, found.where, found.message)
 
 
 def _dependency(d: pb.Dependency) -> Dependency:

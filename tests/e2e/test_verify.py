@@ -296,3 +296,23 @@ def test_needs_when_and_cache_travel_through_the_pipeline(
     assert first["docs"]["message"] == "not run: no changed file matches docs/**"
     assert second["lint"]["cached"] is True
     assert second["build"]["cached"] is False  # cache: false, through the pipeline
+
+
+def test_contradictory_dependency_constraints_stop_the_verification_with_the_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = two_target_repository(tmp_path / "repo")
+    profiles = tmp_path / "profiles.yaml"
+    profiles.write_text(
+        "version: 1\nprofiles:\n  default:\n    scenarios:\n"
+        "      - {id: deps-lts, type: dependencies, constraints: {django: '>=4.2,<5'}}\n"
+        "      - {id: deps-new, type: dependencies, constraints: {django: '>=5.0'}}\n"
+    )
+    code, out, err = verify(
+        capsys, str(repo.path), "--head", "feature", "-t", "main", "--profiles", str(profiles)
+    )
+    assert code == 2 and out == ""
+    last = err.splitlines()[-1]
+    assert "configuration error" in last
+    assert "profiles.yaml:5: no version of django meets every constraint" in last
+    assert "deps-new (profiles.yaml:6) wants django>=5.0" in last
