@@ -146,11 +146,15 @@ def test_prometheus_scrapes_otv_up_and_reads_a_verification_back(
         # A scrape taken mid-verification holds only some: wait for one taken after it.
         runs = until(
             "the runner's scenario runs scraped",
-            lambda: {
-                r["metric"]["type"]
-                for r in query(base, 'sum by (type) (otv_scenario_runs_total{job="otv-runner"})')
-            }
-            == {"merge", "command"},
+            lambda: (
+                {
+                    r["metric"]["type"]
+                    for r in query(
+                        base, 'sum by (type) (otv_scenario_runs_total{job="otv-runner"})'
+                    )
+                }
+                == {"merge", "command"}
+            ),
         )
         assert runs
         # otv's own rules load and evaluate against what it exposes.
