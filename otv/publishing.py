@@ -12,15 +12,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from otv.errors import OtvError, UsageError
 from otv.outcomes import Outcome, Severity, Verdict
 from otv.redaction import redact
 from otv.report import Report
-from otv.repositories import PublisherConfig
+from otv.repositories import PublisherConfig, read_secret
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,26 @@ ENTRY_POINT_GROUP = "otv.publishers"
 COMMENT_MARKER = "<!-- otv:verification-report -->"
 # GitHub refuses a comment or check summary over 65,536 characters.
 MAX_BODY = 65_000
+
+
+class HostConfig(BaseModel):
+    """What every publisher's configuration has: its token, retries and timeout."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    token_file: str | None = None
+    token_env: str | None = None
+    retries: int = Field(default=5, ge=0, le=10)
+    timeout_s: float = Field(default=15, gt=0, le=300)
+
+    def token(self, what: str) -> str:
+        """The token, from its file (a mounted Secret) or its environment variable."""
+        return read_secret(Path(self.token_file) if self.token_file else None, self.token_env, what)
+
+
+def host_of(url: str) -> str:
+    """The host a URL names, for logs, reports and metric labels."""
+    return urlsplit(url).hostname or url
 
 
 class PublishError(OtvError):

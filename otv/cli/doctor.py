@@ -25,6 +25,7 @@ from otv.bus.api import ApiError
 from otv.bus.subjects import ApiSubject
 from otv.cli.config import Connection, resolve_connection
 from otv.cli.output import OutputMode, console, output_options
+from otv.cli.session import connection_flags
 from otv.client import VerificationClient
 from otv.errors import OtvError
 from otv.permissions import Permission
@@ -163,13 +164,7 @@ async def _key_checks(client: VerificationClient, connection: Connection) -> lis
 
 
 @click.command()
-@click.option("--server", metavar="URL", help="NATS URL of a running otv ($OTV_SERVER, config).")
-@click.option("--api-key", metavar="KEY", help="API key ($OTV_API_KEY).")
-@click.option(
-    "--api-key-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File holding the API key ($OTV_API_KEY_FILE).",
-)
+@connection_flags
 @output_options("Print the checks as JSON.")
 def doctor(
     server: str | None, api_key: str | None, api_key_file: Path | None, mode: OutputMode

@@ -21,6 +21,24 @@ from otv.telemetry import Telemetry
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+SERVER_OPTION = click.option(
+    "--server", metavar="URL", help="NATS URL of a running otv ($OTV_SERVER, config)."
+)
+API_KEY_OPTION = click.option("--api-key", metavar="KEY", help="API key ($OTV_API_KEY).")
+API_KEY_FILE_OPTION = click.option(
+    "--api-key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File holding the API key, kept out of shell history ($OTV_API_KEY_FILE).",
+)
+
+
+def connection_flags(command: F) -> F:
+    """``--server``, ``--api-key`` and ``--api-key-file``, as given (not resolved)."""
+    for option in (API_KEY_FILE_OPTION, API_KEY_OPTION, SERVER_OPTION):
+        command = option(command)
+    return command
+
+
 def server_options(command: F) -> F:
     """``--server``, ``--api-key`` and ``--api-key-file``, for commands that talk to a
     running otv. The command gets ``server`` and ``api_key`` already resolved."""
@@ -32,20 +50,7 @@ def server_options(command: F) -> F:
         connection = resolve_connection(server, api_key, api_key_file)
         return command(*args, server=connection.server, api_key=connection.api_key, **kw)
 
-    options = (
-        click.option(
-            "--server", metavar="URL", help="NATS URL of a running otv ($OTV_SERVER, config)."
-        ),
-        click.option("--api-key", metavar="KEY", help="API key ($OTV_API_KEY)."),
-        click.option(
-            "--api-key-file",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="File holding the API key, kept out of shell history ($OTV_API_KEY_FILE).",
-        ),
-    )
-    for option in reversed(options):
-        resolved = option(resolved)
-    return cast(F, resolved)
+    return connection_flags(cast(F, resolved))
 
 
 @contextlib.asynccontextmanager

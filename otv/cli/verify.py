@@ -28,6 +28,7 @@ from otv.cli.output import (
 )
 from otv.cli.progress import LiveProgress, PlainProgress, progress_for
 from otv.cli.reports import EXIT_CODES
+from otv.cli.session import API_KEY_FILE_OPTION, API_KEY_OPTION
 from otv.client import FIRST_CONNECT_S, Conclusion, VerificationClient
 from otv.embedded import EmbeddedStack, persistent_store
 from otv.environment import snapshot, tool_versions
@@ -70,12 +71,8 @@ from otv.v1 import events_pb2 as pb
     metavar="URL",
     help="NATS URL of a running otv ($OTV_SERVER, config); none: a throw-away embedded one.",
 )
-@click.option("--api-key", metavar="KEY", help="API key for --server ($OTV_API_KEY).")
-@click.option(
-    "--api-key-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File holding the API key, kept out of shell history ($OTV_API_KEY_FILE).",
-)
+@API_KEY_OPTION
+@API_KEY_FILE_OPTION
 @click.option(
     "--correlation-id",
     metavar="ID",

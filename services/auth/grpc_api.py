@@ -8,8 +8,9 @@ NATS flow admits a request asynchronously, a gRPC caller wants the answer).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterator
-from typing import NoReturn
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import NoReturn, TypeVar
 
 import grpc
 from pydantic import BaseModel, ValidationError
@@ -41,6 +42,11 @@ STATUS_OF_CODE = {
 }
 _WATCH_DEFAULT_S = 3600.0
 
+Context = grpc.aio.ServicerContext[object, object]
+RequestT = TypeVar("RequestT")
+ReplyT = TypeVar("ReplyT")
+ServicerT = TypeVar("ServicerT")
+
 
 class _Refused(Exception):
     def __init__(self, code: grpc.StatusCode, details: str) -> None:
@@ -68,12 +74,12 @@ def _translated() -> Iterator[None]:
         raise _Refused(grpc.StatusCode.UNAVAILABLE, exc.message) from None
 
 
-async def _abort(context: grpc.aio.ServicerContext[object, object], refused: _Refused) -> NoReturn:
+async def _abort(context: Context, refused: _Refused) -> NoReturn:
     await context.abort(refused.code, refused.details)
     raise AssertionError("abort returns by raising")  # pragma: no cover
 
 
-def api_key(context: grpc.aio.ServicerContext[object, object]) -> str:
+def api_key(context: Context) -> str:
     """The key in the ``authorization: Bearer`` metadata."""
     for name, value in context.invocation_metadata() or ():
         if name == "authorization" and isinstance(value, str):
@@ -85,9 +91,25 @@ def api_key(context: grpc.aio.ServicerContext[object, object]) -> str:
     )
 
 
-def _remaining_s(context: grpc.aio.ServicerContext[object, object], default_s: float) -> float:
+def _remaining_s(context: Context, default_s: float) -> float:
     remaining = context.time_remaining()
     return default_s if remaining is None else max(0.1, min(default_s, remaining))
+
+
+def _answered(
+    method: Callable[[ServicerT, RequestT, Context], Awaitable[ReplyT]],
+) -> Callable[[ServicerT, RequestT, Context], Awaitable[ReplyT]]:
+    """A unary RPC whose NATS API errors become gRPC status codes."""
+
+    @functools.wraps(method)
+    async def answer(servicer: ServicerT, request: RequestT, context: Context) -> ReplyT:
+        try:
+            with _translated():
+                return await method(servicer, request, context)
+        except _Refused as refused:
+            await _abort(context, refused)
+
+    return answer
 
 
 class VerificationApi(api_grpc.VerificationServiceServicer):
@@ -95,44 +117,31 @@ class VerificationApi(api_grpc.VerificationServiceServicer):
         self._bus = bus
         self._authorizer = authorizer
 
-    def _client(self, context: grpc.aio.ServicerContext[object, object]) -> VerificationClient:
+    def _client(self, context: Context) -> VerificationClient:
         return VerificationClient(self._bus, api_key(context), name="grpc")
 
-    async def Submit(
-        self, request: api.SubmitRequest, context: grpc.aio.ServicerContext[object, object]
-    ) -> api.SubmitResponse:
-        try:
-            key = api_key(context)
-            with _translated():
-                if problem := request_problem(request.request):
-                    raise UsageError(f"request: {problem}")
-                vid = check_id("verification_id", request.verification_id or new_verification_id())
-                correlation = check_id("correlation_id", request.correlation_id or vid)
-                await self._authorizer.require(
-                    {Header.AUTHORIZATION: f"Bearer {key}"},
-                    Permission.SUBMIT,
-                    "grpc Submit",
-                    correlation,
-                )
-                await VerificationClient(self._bus, key, name="grpc").submit(
-                    request.request, vid, correlation
-                )
-        except _Refused as refused:
-            await _abort(context, refused)
+    @_answered
+    async def Submit(self, request: api.SubmitRequest, context: Context) -> api.SubmitResponse:
+        key = api_key(context)
+        if problem := request_problem(request.request):
+            raise UsageError(f"request: {problem}")
+        vid = check_id("verification_id", request.verification_id or new_verification_id())
+        correlation = check_id("correlation_id", request.correlation_id or vid)
+        await self._authorizer.require(
+            {Header.AUTHORIZATION: f"Bearer {key}"}, Permission.SUBMIT, "grpc Submit", correlation
+        )
+        await VerificationClient(self._bus, key, name="grpc").submit(
+            request.request, vid, correlation
+        )
         return api.SubmitResponse(verification_id=vid, correlation_id=correlation)
 
-    async def Get(
-        self, request: api.GetRequest, context: grpc.aio.ServicerContext[object, object]
-    ) -> api.VerificationStatus:
-        try:
-            with _translated():
-                status = await self._client(context).status(request.verification_id)
-        except _Refused as refused:
-            await _abort(context, refused)
+    @_answered
+    async def Get(self, request: api.GetRequest, context: Context) -> api.VerificationStatus:
+        status = await self._client(context).status(request.verification_id)
         return convert.status_message(status)
 
     async def Watch(
-        self, request: api.WatchRequest, context: grpc.aio.ServicerContext[object, object]
+        self, request: api.WatchRequest, context: Context
     ) -> AsyncIterator[api.WatchUpdate]:
         try:
             client = self._client(context)
@@ -141,48 +150,32 @@ class VerificationApi(api_grpc.VerificationServiceServicer):
                     timeout_s = _remaining_s(context, _WATCH_DEFAULT_S)
                     updates = client.watch(request.verification_id, timeout_s)
                 else:
-                    remaining = context.time_remaining()
-                    updates = client.watch_all(remaining)
+                    updates = client.watch_all(context.time_remaining())
                 async for update in updates:
                     yield convert.update_message(update)
         except _Refused as refused:
             await _abort(context, refused)
 
-    async def List(
-        self, request: api.ListRequest, context: grpc.aio.ServicerContext[object, object]
-    ) -> api.ListResponse:
-        try:
-            with _translated():
-                found = await self._client(context).list(convert.list_query(request))
-        except _Refused as refused:
-            await _abort(context, refused)
+    @_answered
+    async def List(self, request: api.ListRequest, context: Context) -> api.ListResponse:
+        found = await self._client(context).list(convert.list_query(request))
         return convert.list_message(found)
 
-    async def GetReport(
-        self, request: api.GetReportRequest, context: grpc.aio.ServicerContext[object, object]
-    ) -> api.Report:
-        try:
-            with _translated():
-                query = convert.report_query(request)
-                content = await self._client(context).report(
-                    query.verification_id, query.format, query.max_tokens
-                )
-        except _Refused as refused:
-            await _abort(context, refused)
+    @_answered
+    async def GetReport(self, request: api.GetReportRequest, context: Context) -> api.Report:
+        query = convert.report_query(request)
+        content = await self._client(context).report(
+            query.verification_id, query.format, query.max_tokens
+        )
         return api.Report(
             format=query.format, media_type=REPORT_MEDIA_TYPES[query.format], content=content
         )
 
-    async def Review(
-        self, request: api.ReviewRequest, context: grpc.aio.ServicerContext[object, object]
-    ) -> api.VerificationStatus:
-        try:
-            with _translated():
-                status = await self._client(context).review(
-                    request.verification_id, request.waive, request.reason
-                )
-        except _Refused as refused:
-            await _abort(context, refused)
+    @_answered
+    async def Review(self, request: api.ReviewRequest, context: Context) -> api.VerificationStatus:
+        status = await self._client(context).review(
+            request.verification_id, request.waive, request.reason
+        )
         return convert.status_message(status)
 
 
@@ -190,58 +183,32 @@ class KeyApi(api_grpc.KeyServiceServicer):
     def __init__(self, bus: Bus) -> None:
         self._bus = bus
 
-    async def _ask(
-        self,
-        context: grpc.aio.ServicerContext[object, object],
-        subject: ApiSubject,
-        query: BaseModel,
-    ) -> bytes:
+    async def _ask(self, context: Context, subject: ApiSubject, query: BaseModel) -> bytes:
         client = VerificationClient(self._bus, api_key(context), name="grpc")
         return await client.request(subject, query.model_dump_json().encode())
 
-    async def Create(
-        self, request: api.CreateKeyRequest, context: grpc.aio.ServicerContext[object, object]
-    ) -> api.CreatedKey:
-        try:
-            with _translated():
-                query = CreateKey(
-                    name=request.name, role=request.role, expires_in_s=request.expires_in_s or None
-                )
-                reply = await self._ask(context, ApiSubject.KEYS_CREATE, query)
-        except _Refused as refused:
-            await _abort(context, refused)
+    @_answered
+    async def Create(self, request: api.CreateKeyRequest, context: Context) -> api.CreatedKey:
+        query = CreateKey(
+            name=request.name, role=request.role, expires_in_s=request.expires_in_s or None
+        )
+        reply = await self._ask(context, ApiSubject.KEYS_CREATE, query)
         return convert.created_message(CreatedKey.model_validate_json(reply))
 
-    async def List(
-        self, request: api.ListKeysRequest, context: grpc.aio.ServicerContext[object, object]
-    ) -> api.ListKeysResponse:
-        try:
-            with _translated():
-                reply = await self._ask(context, ApiSubject.KEYS_LIST, _Empty())
-        except _Refused as refused:
-            await _abort(context, refused)
-        keys = KeyList.model_validate_json(reply).keys
-        return api.ListKeysResponse(keys=[convert.key_message(info) for info in keys])
+    @_answered
+    async def List(self, request: api.ListKeysRequest, context: Context) -> api.ListKeysResponse:
+        keys = KeyList.model_validate_json(await self._ask(context, ApiSubject.KEYS_LIST, _Empty()))
+        return api.ListKeysResponse(keys=[convert.key_message(info) for info in keys.keys])
 
-    async def Revoke(
-        self, request: api.RevokeKeyRequest, context: grpc.aio.ServicerContext[object, object]
-    ) -> api.KeyInfo:
-        try:
-            with _translated():
-                reply = await self._ask(context, ApiSubject.KEYS_REVOKE, KeyId(id=request.id))
-        except _Refused as refused:
-            await _abort(context, refused)
+    @_answered
+    async def Revoke(self, request: api.RevokeKeyRequest, context: Context) -> api.KeyInfo:
+        reply = await self._ask(context, ApiSubject.KEYS_REVOKE, KeyId(id=request.id))
         return convert.key_message(KeyInfo.model_validate_json(reply))
 
-    async def Rotate(
-        self, request: api.RotateKeyRequest, context: grpc.aio.ServicerContext[object, object]
-    ) -> api.CreatedKey:
-        try:
-            with _translated():
-                query = RotateKey(id=request.id, grace_s=request.grace_s)
-                reply = await self._ask(context, ApiSubject.KEYS_ROTATE, query)
-        except _Refused as refused:
-            await _abort(context, refused)
+    @_answered
+    async def Rotate(self, request: api.RotateKeyRequest, context: Context) -> api.CreatedKey:
+        query = RotateKey(id=request.id, grace_s=request.grace_s)
+        reply = await self._ask(context, ApiSubject.KEYS_ROTATE, query)
         return convert.created_message(CreatedKey.model_validate_json(reply))
 
 

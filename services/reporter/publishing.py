@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from urllib.parse import urlsplit
 
 from prometheus_client import Counter
 
@@ -20,7 +19,7 @@ from otv.bus import Bus, ConsumerSpec, Delivery
 from otv.bus.events import follow
 from otv.bus.subjects import Subject, event_id
 from otv.errors import OtvError
-from otv.publishing import PublisherRegistry, PublishRequest
+from otv.publishing import PublisherRegistry, PublishRequest, host_of
 from otv.queries import Phase
 from otv.report import Report
 from otv.repositories import PublisherConfig, RepositoriesFile
@@ -119,21 +118,20 @@ class GitHostPublishing:
     async def _settled(self, vid: str, wanted: Phase) -> VerificationState | None:
         """The state once its reports for ``wanted`` exist: the event that ends a
         verification can arrive here before the fold has rendered them."""
-        deadline = asyncio.get_running_loop().time() + _SETTLE_S
-        while True:
-            found = await self._store.find(vid)
-            if found is not None:
-                state = found[0]
-                if state.reports and state.reports_phase is wanted:
-                    return state
-                if state.phase.terminal and state.phase is not wanted and wanted is Phase.COMPLETED:
-                    # Reviewed since: the review's own round publishes it.
-                    return None
-            if asyncio.get_running_loop().time() > deadline:
-                # Not an error of the verification's: publishing is never its business.
-                log.warning("not publishing %s: its %s reports did not appear", vid, wanted)
-                return None
-            await asyncio.sleep(0.2)
+        try:
+            async with asyncio.timeout(_SETTLE_S):
+                async for record in self._store.states.follow(vid):
+                    if record is None:
+                        continue
+                    state = VerificationState.model_validate_json(record.value)
+                    if state.reports and state.reports_phase is wanted:
+                        return state
+                    if wanted is Phase.COMPLETED and state.phase is Phase.REVIEWED:
+                        return None  # reviewed since: the review's own round publishes it
+        except TimeoutError:
+            # Not an error of the verification's: publishing is never its business.
+            log.warning("not publishing %s: its %s reports did not appear", vid, wanted)
+        return None
 
     async def _one(self, config: PublisherConfig, request: PublishRequest) -> pb.PublishOutcome:
         try:
@@ -147,7 +145,7 @@ class GitHostPublishing:
                 detail = f"the {config.type} publisher broke ({type(exc).__name__}); see the log"
             log.warning("publishing to %s failed: %s", config.type, detail)
             where = str(config.fields().get("url") or config.fields().get("api_url") or "")
-            host = urlsplit(where).hostname or config.type
+            host = host_of(where) if where else config.type
             self._counted.labels(host, config.type, "failed").inc()
             return pb.PublishOutcome(publisher=config.type, host=host, ok=False, detail=detail)
         self._counted.labels(published.host, config.type, "ok").inc()

@@ -6,24 +6,24 @@ with backoff, and ``Retry-After`` is honoured.
 
 from __future__ import annotations
 
-from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import requests
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from otv import __version__
 from otv.outcomes import Verdict
 from otv.publishing import (
+    HostConfig,
     Published,
     PublishError,
     PublishRequest,
+    host_of,
     status_context,
     target_summary,
 )
-from otv.repositories import read_secret
 
 _STATE = {
     Verdict.PASSED: "success",
@@ -33,15 +33,9 @@ _STATE = {
 }
 
 
-class GiteaConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class GiteaConfig(HostConfig):
     repository: str = Field(pattern=r"^[\w.-]+/[\w.-]+$")
     url: str = Field(min_length=1)
-    token_file: str | None = None
-    token_env: str | None = None
-    retries: int = Field(default=5, ge=0, le=10)
-    timeout_s: float = Field(default=15, gt=0, le=300)
 
 
 class GiteaPublisher:
@@ -49,12 +43,8 @@ class GiteaPublisher:
 
     def publish(self, config: BaseModel, request: PublishRequest) -> Published:
         assert isinstance(config, GiteaConfig)
-        token = read_secret(
-            Path(config.token_file) if config.token_file else None,
-            config.token_env,
-            "Gitea token",
-        )
-        host = urlsplit(config.url).hostname or config.url
+        token = config.token("Gitea token")
+        host = host_of(config.url)
         report = request.report
         retry = Retry(
             total=config.retries,

@@ -8,29 +8,27 @@ backoff, honours ``Retry-After`` and waits out the rate limit's reset.
 
 from __future__ import annotations
 
-from pathlib import Path
-from urllib.parse import urlsplit
-
 from github import Auth, Github, GithubException
 from github.GithubObject import NotSet
 from github.GithubRetry import GithubRetry
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from otv.outcomes import Verdict
 from otv.publishing import (
     COMMENT_MARKER,
     Annotation,
+    HostConfig,
     Published,
     PublishError,
     PublishRequest,
     annotations_of,
     comment_body,
     headline,
+    host_of,
     host_said,
     status_context,
     target_summary,
 )
-from otv.repositories import read_secret
 
 ANNOTATIONS_PER_REQUEST = 50
 _STATE = {
@@ -47,20 +45,14 @@ _CONCLUSION = {
 }
 
 
-class GitHubConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class GitHubConfig(HostConfig):
     repository: str = Field(pattern=r"^[\w.-]+/[\w.-]+$")
     # GitHub Enterprise: https://ghe.example.com/api/v3
     api_url: str = "https://api.github.com"
-    token_file: str | None = None
-    token_env: str | None = None
     statuses: bool = True
     check_run: bool = True
     comment: bool = True
     check_name: str = "otv"
-    retries: int = Field(default=5, ge=0, le=10)
-    timeout_s: int = Field(default=15, ge=1, le=300)
     # GitHub asks integrations to space writes out (secondary rate limits).
     seconds_between_writes: float = Field(default=1.0, ge=0, le=10)
 
@@ -70,16 +62,12 @@ class GitHubPublisher:
 
     def publish(self, config: BaseModel, request: PublishRequest) -> Published:
         assert isinstance(config, GitHubConfig)
-        token = read_secret(
-            Path(config.token_file) if config.token_file else None,
-            config.token_env,
-            "GitHub token",
-        )
-        host = urlsplit(config.api_url).hostname or config.api_url
+        token = config.token("GitHub token")
+        host = host_of(config.api_url)
         client = Github(
             auth=Auth.Token(token),
             base_url=config.api_url.rstrip("/"),
-            timeout=config.timeout_s,
+            timeout=max(1, round(config.timeout_s)),  # PyGithub takes whole seconds
             retry=GithubRetry(
                 total=config.retries,
                 backoff_factor=0.2,

@@ -7,26 +7,24 @@ python-gitlab retries 429 (honouring ``Retry-After``) and 5xx with backoff when
 
 from __future__ import annotations
 
-from pathlib import Path
-from urllib.parse import urlsplit
-
 import gitlab
 from gitlab.exceptions import GitlabError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from requests.exceptions import RequestException
 
 from otv.outcomes import Verdict
 from otv.publishing import (
     COMMENT_MARKER,
+    HostConfig,
     Published,
     PublishError,
     PublishRequest,
     comment_body,
+    host_of,
     host_said,
     status_context,
     target_summary,
 )
-from otv.repositories import read_secret
 
 _STATE = {
     Verdict.PASSED: "success",
@@ -36,18 +34,12 @@ _STATE = {
 }
 
 
-class GitLabConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class GitLabConfig(HostConfig):
     # The project's path (group/name) or numeric id.
     project: str = Field(min_length=1)
     url: str = "https://gitlab.com"
-    token_file: str | None = None
-    token_env: str | None = None
     statuses: bool = True
     comment: bool = True
-    retries: int = Field(default=5, ge=0, le=10)
-    timeout_s: float = Field(default=15, gt=0, le=300)
 
 
 class GitLabPublisher:
@@ -55,12 +47,8 @@ class GitLabPublisher:
 
     def publish(self, config: BaseModel, request: PublishRequest) -> Published:
         assert isinstance(config, GitLabConfig)
-        token = read_secret(
-            Path(config.token_file) if config.token_file else None,
-            config.token_env,
-            "GitLab token",
-        )
-        host = urlsplit(config.url).hostname or config.url
+        token = config.token("GitLab token")
+        host = host_of(config.url)
         client = gitlab.Gitlab(
             config.url.rstrip("/"),
             private_token=token,
