@@ -12,6 +12,7 @@ import contextvars
 import json
 import logging
 import sys
+import traceback
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -58,6 +59,9 @@ def _fields(record: logging.LogRecord) -> dict[str, Any]:
         "logger": record.name,
         "message": redact(message),
     }
+    if record.exc_info and record.levelno <= logging.DEBUG:
+        # Asked for with OTV_LOG_LEVEL=DEBUG: where it happened, for a bug report.
+        fields["traceback"] = redact("".join(traceback.format_exception(*record.exc_info)))
     if verification_id := _verification_id.get():
         fields["verification_id"] = verification_id
     if correlation_id := _correlation_id.get():
@@ -81,7 +85,8 @@ class TextFormatter(logging.Formatter):
             f"{key}={fields[key]}" for key in ("verification_id", "trace_id") if key in fields
         )
         line = f"{fields['time'][11:23]} {fields['level']:<7} {fields['service']:<9} "
-        return line + str(fields["message"]) + (f"  [{ids}]" if ids else "")
+        line += str(fields["message"]) + (f"  [{ids}]" if ids else "")
+        return line + ("\n" + fields["traceback"] if "traceback" in fields else "")
 
 
 def configure(level: str = "INFO", fmt: LogFormat = "auto", stream: IO[str] | None = None) -> None:

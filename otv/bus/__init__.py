@@ -76,6 +76,11 @@ class _ConnectionState:
     on_reconnect: list[Callable[[], None]] = field(default_factory=list)
 
 
+def server_urls(url: str) -> list[str]:
+    """The servers named by ``url``: one URL, or several separated by commas."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 class Bus:
     def __init__(self, nc: Client, telemetry: Telemetry, state: _ConnectionState) -> None:
         self._nc = nc
@@ -100,6 +105,9 @@ class Bus:
         inbox_prefix: str = "_INBOX",
     ) -> Bus:
         """Connect to NATS at ``url``, and stay connected: reconnects never stop.
+
+        ``url`` may name several servers of one cluster, separated by commas; the
+        client moves to another when its server goes away.
 
         The first connection is tried for ``first_connect_s`` seconds, or for as
         long as it takes if None (a service may start before NATS does).
@@ -131,7 +139,7 @@ class Bus:
 
         nc = Client()
         connecting = nc.connect(
-            servers=[url],
+            servers=server_urls(url),
             name=f"otv-{name}",
             connect_timeout=2,
             max_reconnect_attempts=-1,

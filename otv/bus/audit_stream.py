@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext, api
-from nats.js.errors import APIError, BadRequestError, NotFoundError
+from nats.js.errors import APIError, NotFoundError
 
 from otv.bus.storage import Conflict
+from otv.bus.topology import ensure_stream
 
 AUDIT_STREAM = "OTV_AUDIT"
 AUDIT_SUBJECT = "otv.v1.audit.decision"
@@ -38,10 +39,7 @@ class AuditStream:
             deny_delete=True,
             deny_purge=True,
         )
-        try:
-            await self._js.add_stream(config)
-        except BadRequestError:
-            await self._js.update_stream(config)
+        await ensure_stream(self._js, config)
 
     async def last(self) -> AuditEntry | None:
         info = await self._js.stream_info(AUDIT_STREAM)

@@ -7,18 +7,43 @@ with an update rather than failing the start.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext, api
-from nats.js.errors import BadRequestError, NotFoundError
+from nats.js.errors import BadRequestError, NotFoundError, ServiceUnavailableError
 from nats.js.kv import KeyValue
 from nats.js.object_store import ObjectStore
 
 from otv.bus.subjects import EVENTS_STREAM, EVENTS_WILDCARD
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
 # A re-published event with the same Nats-Msg-Id inside this window is dropped.
 DUPLICATE_WINDOW_S = 15 * 60
+
+
+_SETUP_ATTEMPTS = 6
+
+
+async def retry_setup(what: str, call: Callable[[], Awaitable[T]]) -> T:
+    """``call`` again while JetStream does not answer: a cluster that is still electing
+    its leaders, or a reply lost between nodes. Every call here is idempotent."""
+    for attempt in range(1, _SETUP_ATTEMPTS + 1):
+        try:
+            return await call()
+        except (NatsTimeoutError, ServiceUnavailableError) as exc:
+            if attempt == _SETUP_ATTEMPTS:
+                raise
+            log.warning("%s: JetStream did not answer (%s); trying again", what, type(exc).__name__)
+            await asyncio.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)
@@ -47,11 +72,20 @@ async def ensure_event_stream(js: JetStreamContext, replicas: int, max_age_s: fl
         max_age=max_age_s,
         duplicate_window=DUPLICATE_WINDOW_S,
     )
-    try:
-        await js.add_stream(config)
-    except BadRequestError:
-        # It exists with another configuration (an upgrade, or new settings).
-        await js.update_stream(config)
+    await ensure_stream(js, config)
+
+
+async def ensure_stream(js: JetStreamContext, config: api.StreamConfig) -> None:
+    """Create the stream, or bring an existing one to ``config``."""
+
+    async def ensure() -> None:
+        try:
+            await js.add_stream(config)
+        except BadRequestError:
+            # It exists with another configuration (an upgrade, or new settings).
+            await js.update_stream(config)
+
+    await retry_setup(f"stream {config.name}", ensure)
 
 
 async def ensure_consumer(js: JetStreamContext, spec: ConsumerSpec) -> None:
@@ -67,39 +101,61 @@ async def ensure_consumer(js: JetStreamContext, spec: ConsumerSpec) -> None:
         filter_subject=filters[0] if len(filters) == 1 else None,
         filter_subjects=filters if len(filters) > 1 else None,
     )
-    await js.add_consumer(EVENTS_STREAM, config)
+    await retry_setup(f"consumer {spec.durable}", lambda: js.add_consumer(EVENTS_STREAM, config))
 
 
 async def replay_consumer(js: JetStreamContext, spec: ConsumerSpec) -> None:
-    """Recreate ``spec``'s consumer from the start of the stream: every event again."""
-    with contextlib.suppress(NotFoundError):
-        await js.delete_consumer(EVENTS_STREAM, spec.durable)
+    """Recreate ``spec``'s consumer from the start of the stream: every event again.
+
+    An empty stream has nothing to replay: then the consumer is only ensured, so
+    replicas starting together on a new cluster do not delete each other's."""
+
+    async def delete() -> None:
+        with contextlib.suppress(NotFoundError):
+            await js.delete_consumer(EVENTS_STREAM, spec.durable)
+
+    info = await retry_setup(f"stream {EVENTS_STREAM}", lambda: js.stream_info(EVENTS_STREAM))
+    if info.state.messages > 0:
+        await retry_setup(f"consumer {spec.durable}", delete)
     await ensure_consumer(js, spec)
 
 
 async def key_value_exists(js: JetStreamContext, bucket: str) -> bool:
-    try:
-        await js.key_value(bucket)
-    except NotFoundError:
-        return False
-    return True
+    async def exists() -> bool:
+        try:
+            await js.key_value(bucket)
+        except NotFoundError:
+            return False
+        return True
+
+    return await retry_setup(f"bucket {bucket}", exists)
 
 
 async def ensure_key_value(
     js: JetStreamContext, bucket: str, replicas: int, ttl_s: float | None = None
 ) -> KeyValue:
-    try:
-        return await js.key_value(bucket)
-    except NotFoundError:
-        return await js.create_key_value(
-            bucket=bucket, history=1, replicas=replicas, ttl=ttl_s, storage=api.StorageType.FILE
-        )
+    async def ensure() -> KeyValue:
+        try:
+            return await js.key_value(bucket)
+        except NotFoundError:
+            return await js.create_key_value(
+                bucket=bucket,
+                history=1,
+                replicas=replicas,
+                ttl=ttl_s,
+                storage=api.StorageType.FILE,
+            )
+
+    return await retry_setup(f"bucket {bucket}", ensure)
 
 
 async def ensure_object_store(js: JetStreamContext, bucket: str, replicas: int) -> ObjectStore:
-    try:
-        return await js.object_store(bucket)
-    except NotFoundError:
-        return await js.create_object_store(
-            bucket=bucket, replicas=replicas, storage=api.StorageType.FILE
-        )
+    async def ensure() -> ObjectStore:
+        try:
+            return await js.object_store(bucket)
+        except NotFoundError:
+            return await js.create_object_store(
+                bucket=bucket, replicas=replicas, storage=api.StorageType.FILE
+            )
+
+    return await retry_setup(f"bucket {bucket}", ensure)

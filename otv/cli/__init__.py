@@ -17,6 +17,7 @@ from otv import __version__
 from otv.bus.api import ApiError
 from otv.cli.annotate import annotate
 from otv.cli.audit import audit
+from otv.cli.cluster import cluster
 from otv.cli.completion import completion
 from otv.cli.doctor import doctor
 from otv.cli.hooks import hooks
@@ -50,6 +51,7 @@ def cli() -> None:
 
 cli.add_command(verify)
 cli.add_command(up)
+cli.add_command(cluster)
 cli.add_command(serve)
 cli.add_command(status)
 cli.add_command(watch)
