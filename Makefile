@@ -3,17 +3,26 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# checkov pins versions of packages otv needs newer (packaging): it gets its own environment.
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_VERSION := checkov>=3.2,<4
 SAMPLE := build/sample
 
-.PHONY: setup tools run test lint proto schemas docs model verify-model bench clean
+.PHONY: setup tools run test lint proto schemas docs model verify-model bench clean \
+	deploy-config image cluster cluster-down
 
-setup: $(STAMP)
+setup: $(STAMP) $(CHECKOV)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+$(CHECKOV):
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet '$(CHECKOV_VERSION)'
 
 ## tools: Debian packages some tests need (prometheus, spin); tests skip without them
 DEBIAN_TOOLS := prometheus spin
@@ -67,5 +76,21 @@ verify-model: setup tools
 schemas: setup
 	$(BIN)/python -m otv.report > schemas/otv.report.v1.schema.json
 
+## deploy-config: regenerate the deployment files made from otv's tables (NATS accounts, rules, dashboard)
+deploy-config: setup
+	$(BIN)/python -m otv.deployment .
+
+## image: build the container image (needs a Docker engine)
+IMAGE ?= otv:0.1.0
+image:
+	docker build -f deploy/docker/Dockerfile -t $(IMAGE) .
+
+## cluster: three clustered nats-server nodes and two replicas of each service, in the background
+cluster: setup
+	$(BIN)/otv cluster up
+
+cluster-down: setup
+	$(BIN)/otv cluster down
+
 clean:
-	rm -rf build $(VENV)
+	rm -rf build $(VENV) $(CHECKOV_VENV)

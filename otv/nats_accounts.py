@@ -6,8 +6,9 @@ verifications end; only auth may publish ``authorized`` and ``rejected``.
 Each service may use only its own consumers, buckets and streams, and has an
 inbox prefix of its own, so nobody else can hear what is delivered to it.
 
-``render`` writes the ``nats-server`` configuration the embedded stack runs
-with (NATS configuration accepts JSON); a cluster uses the same table.
+``render`` writes the ``nats-server`` configuration the embedded stack and the
+local cluster run with; ``otv.deployment`` puts the same table in the Helm
+values of a Kubernetes deployment.
 """
 
 from __future__ import annotations
@@ -164,12 +165,12 @@ _SERVES: Final[dict[str, list[str]]] = {
 def permissions(user: str) -> Permissions:
     if user == CLIENT:
         return Permissions(
-            publish=(Subject.VERIFICATION_REQUESTED, "otv.v1.api.>"),
+            publish=(str(Subject.VERIFICATION_REQUESTED), "otv.v1.api.>"),
             subscribe=(
                 f"{inbox_prefix(CLIENT)}.>",
-                Subject.VERIFICATION_COMPLETED,
-                Subject.VERIFICATION_ERRORED,
-                Subject.VERIFICATION_REJECTED,
+                str(Subject.VERIFICATION_COMPLETED),
+                str(Subject.VERIFICATION_ERRORED),
+                str(Subject.VERIFICATION_REJECTED),
             ),
         )
     publish = [
@@ -182,8 +183,10 @@ def permissions(user: str) -> Permissions:
     return Permissions(tuple(map(str, publish)), tuple(map(str, subscribe)))
 
 
-def render(passwords: Mapping[str, str]) -> str:
-    """A nats-server configuration: a user per service, an operator, an anonymous client."""
+def configuration(passwords: Mapping[str, str]) -> dict[str, object]:
+    """The accounts part of a nats-server configuration: a user per service, an
+    operator, and an anonymous client. ``passwords`` by user (values or references
+    such as ``$VARIABLE`` that nats-server resolves)."""
     users: list[dict[str, object]] = [{"user": OPERATOR, "password": passwords[OPERATOR]}]
     for user in (*SERVICES, CLIENT):
         granted = permissions(user)
@@ -199,9 +202,13 @@ def render(passwords: Mapping[str, str]) -> str:
         if user != CLIENT:
             entry["password"] = passwords[user]
         users.append(entry)
-    config = {
+    return {
         "accounts": {ACCOUNT: {"jetstream": "enabled", "users": users}},
         # Connections without credentials are clients, with a client's permissions.
         "no_auth_user": CLIENT,
     }
-    return json.dumps(config, indent=2) + "\n"
+
+
+def render(passwords: Mapping[str, str]) -> str:
+    """A nats-server configuration file (NATS configuration accepts JSON)."""
+    return json.dumps(configuration(passwords), indent=2) + "\n"

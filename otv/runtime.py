@@ -20,6 +20,7 @@ from otv.bus import Bus
 from otv.health import HealthServer, ServiceHealth
 from otv.logs import bind_service
 from otv.nats_accounts import inbox_prefix
+from otv.repositories import read_secret
 from otv.settings import Settings
 from otv.telemetry import Telemetry
 
@@ -85,8 +86,8 @@ async def run_service(
         log.info("%s serves metrics and health at %s", service.name, url)
         if listening is not None:
             listening(url)
-    password = settings.nats_password.get_secret_value() if settings.nats_password else None
     try:
+        password = nats_password(settings)
         bus = await Bus.connect(
             settings.nats_url,
             telemetry,
@@ -117,6 +118,15 @@ async def run_service(
         if server is not None:
             await server.stop()
         telemetry.shutdown()
+
+
+def nats_password(settings: Settings) -> str | None:
+    """The service's NATS password: the variable, else the file (a mounted Secret)."""
+    if settings.nats_password is not None:
+        return settings.nats_password.get_secret_value()
+    if settings.nats_password_file is not None:
+        return read_secret(settings.nats_password_file, None, "NATS password")
+    return None
 
 
 async def _ready(worker: Worker, task: asyncio.Task[None]) -> None:

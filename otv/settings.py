@@ -50,6 +50,9 @@ class Settings(BaseModel):
     )
     nats_user: str | None = Field(default=None, description="NATS user of this service")
     nats_password: SecretStr | None = Field(default=None, description="its NATS password")
+    nats_password_file: Path | None = Field(
+        default=None, description="file holding its NATS password (a mounted Secret)"
+    )
     profiles_file: Path | None = Field(default=None, description="the service's own profiles")
     allow_client_profiles: bool = Field(
         default=False, description="accept a profiles file sent by the client"

@@ -98,6 +98,13 @@ class ClusterLayout:
         self.pepper_file = secret_file(directory / "pepper", new_pepper())
         passwords = {user: secrets.token_urlsafe(24) for user in nats_accounts.PASSWORD_USERS}
         self.passwords_file = secret_file(directory / "passwords.json", json.dumps(passwords))
+        # Each service reads its own password from a file, as from a mounted Secret.
+        secrets_dir = directory / "secrets"
+        secrets_dir.mkdir(exist_ok=True, mode=0o700)
+        self.password_files = {
+            user: secret_file(secrets_dir / f"nats-{user}.password", password)
+            for user, password in self.passwords.items()
+        }
 
     @property
     def passwords(self) -> dict[str, str]:
@@ -131,7 +138,7 @@ class ClusterLayout:
     def _node(self, index: int, nodes: list[tuple[int, int, int]], binary: str) -> ProcessRecord:
         client, monitor, route = nodes[index - 1]
         name = f"nats-{index}"
-        config = json.loads(nats_accounts.render(self.passwords))
+        config = nats_accounts.configuration(self.passwords)
         config.update(
             {
                 "server_name": name,
@@ -164,6 +171,7 @@ class ClusterLayout:
         settings |= {
             "OTV_SERVER": server,
             "OTV_NATS_USER": service,
+            "OTV_NATS_PASSWORD_FILE": str(self.password_files[service]),
             "OTV_STREAM_REPLICAS": str(NODES),
             "OTV_HEALTH_HOST": "127.0.0.1",
             "OTV_GRPC_HOST": "127.0.0.1",
@@ -182,7 +190,7 @@ class ClusterLayout:
         )
 
     def environment(self, record: ProcessRecord) -> dict[str, str]:
-        """The environment ``record`` runs with: the caller's, its settings, its password."""
+        """The environment ``record`` runs with: the caller's, and its settings."""
         environment = {
             name: value for name, value in os.environ.items() if name not in _NOT_INHERITED
         }
@@ -190,9 +198,7 @@ class ClusterLayout:
             return environment
         for name, value in _DEFAULT_SETTINGS.items():
             environment.setdefault(name, value)
-        environment |= record.settings
-        environment["OTV_NATS_PASSWORD"] = self.passwords[record.kind]
-        return environment
+        return environment | record.settings
 
     def operator_url(self, nats_url: str) -> str:
         """``nats_url`` with the operator's credentials, for inspection and tests."""
