@@ -22,6 +22,7 @@ from otv.cluster.layout import ProcessRecord
 from otv.errors import SystemFailure
 
 _POLL_S = 0.1
+_CMDLINE_ATTEMPTS = 10
 
 
 def spawn(record: ProcessRecord, environment: dict[str, str]) -> ProcessRecord:
@@ -50,15 +51,30 @@ def is_running(record: ProcessRecord) -> bool:
     if record.pid <= 0:
         return False
     _reap(record.pid)
-    proc = Path(f"/proc/{record.pid}")
+    # Just after exec the kernel may still show the parent's command line for a
+    # moment: a mismatch is only believed once it lasts.
+    for _ in range(_CMDLINE_ATTEMPTS):
+        observed = _observe(record.pid)
+        if observed is None:
+            return False
+        state, command = observed
+        if state == "Z":  # dead, only not yet collected by its parent
+            return False
+        if command == record.argv:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def _observe(pid: int) -> tuple[str, list[str]] | None:
+    """The state and command line of ``pid``, or None if there is no such process."""
+    proc = Path(f"/proc/{pid}")
     try:
         state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
         command = (proc / "cmdline").read_bytes().split(b"\0")
     except (OSError, IndexError):
-        return False
-    if state == "Z":  # dead, only not yet collected by its parent
-        return False
-    return [part.decode(errors="replace") for part in command if part] == record.argv
+        return None
+    return state, [part.decode(errors="replace") for part in command if part]
 
 
 def signal_process(record: ProcessRecord, signum: int) -> bool:

@@ -7,11 +7,10 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import nats
 import pytest
-import yaml
+from deploy_support import nats_conf, nats_values
 from nats.errors import NoServersError
 
 from otv import deployment, nats_accounts
@@ -38,35 +37,10 @@ def test_the_check_names_a_stale_file_and_fails(
     assert deployment.main([str(tmp_path), "--check"]) == 0
 
 
-def _merged_values() -> dict[str, Any]:
-    """values.yaml then accounts.yaml, merged the way Helm merges several -f files."""
-
-    def merge(into: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
-        for key, value in other.items():
-            if isinstance(value, dict) and isinstance(into.get(key), dict):
-                merge(into[key], value)
-            else:
-                into[key] = value
-        return into
-
-    values: dict[str, Any] = {}
-    for name in ("values.yaml", "accounts.yaml"):
-        merge(values, yaml.safe_load((ROOT / "deploy" / "nats" / name).read_text()))
-    return values
-
-
-def _nats_conf(merge: dict[str, Any]) -> str:
-    """What the chart writes: the merge block as NATS configuration, "<< x >>" left raw."""
-    import json
-
-    text = json.dumps(merge, indent=2)
-    return re.sub(r'"<< (.*?) >>"', r"\1", text)
-
-
 async def test_the_helm_values_give_nats_server_otvs_users_with_passwords_from_the_secret(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    values = _merged_values()
+    values = nats_values()
     assert values["config"]["cluster"] == {"enabled": True, "replicas": 3}
     assert values["config"]["jetstream"]["enabled"] is True
     merge = values["config"]["merge"]
@@ -85,7 +59,7 @@ async def test_the_helm_values_give_nats_server_otvs_users_with_passwords_from_t
         assert env[variable]["valueFrom"]["secretKeyRef"] == {"name": "otv-nats-users", "key": user}
         monkeypatch.setenv(variable, f"secret-of-{user}")
     config = tmp_path / "nats.conf"
-    config.write_text(_nats_conf(merge))
+    config.write_text(nats_conf(merge))
     server = NatsServer(tmp_path, port=None, config_file=config)
     url = await server.start()
     try:

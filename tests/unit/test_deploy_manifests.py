@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,42 +14,17 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
+from deploy_support import K8S, ROOT, of_kind, render, tool
 from kubernetes_validate.utils import latest_version
 
 from otv import nats_accounts
 from otv.bus.subjects import EVENTS_STREAM
 from otv.settings import Settings, variable_name
 
-ROOT = Path(__file__).parents[2]
-K8S = ROOT / "deploy" / "k8s"
 SERVICES = ("auth", "collector", "runner", "reporter")
 # Kinds of CRDs (KEDA, Prometheus Operator) that kubernetes-validate has no schema for;
 # their fields are checked against the code below instead.
 CUSTOM_KINDS = {"ScaledObject", "ServiceMonitor", "PrometheusRule"}
-
-
-def tool(name: str) -> str:
-    """A tool installed by `make setup`: in this environment, or beside the repository."""
-    candidates = [Path(sys.executable).parent / name, ROOT / ".venv-checkov" / "bin" / name]
-    for candidate in candidates:
-        if candidate.is_file():
-            return str(candidate)
-    found = shutil.which(name)
-    if found is None:
-        pytest.skip(f"{name} is not installed: run `make setup`")
-    return found
-
-
-def render(directory: Path) -> list[dict[str, Any]]:
-    result = subprocess.run(
-        [tool("kubectl"), "kustomize", str(directory)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
 @pytest.fixture(scope="module")
@@ -70,10 +43,6 @@ def overlays(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[st
         "prod": render(K8S / "overlays" / "prod"),
         "hpa": render(hpa),
     }
-
-
-def of_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
-    return {o["metadata"]["name"]: o for o in objects if o["kind"] == kind}
 
 
 def containers(
