@@ -11,7 +11,7 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-from otv.cluster.layout import ClusterLayout, ClusterState, ProcessRecord
+from otv.cluster.layout import STATE_FILE, ClusterLayout, ClusterState, ProcessRecord
 from otv.cluster.processes import is_running, signal_process, spawn, stop_all, wait_ready
 from otv.errors import SystemFailure, UsageError
 
@@ -33,7 +33,7 @@ class LocalCluster:
 
     def state(self) -> ClusterState | None:
         """The cluster last started here, if any (its processes may have ended)."""
-        state_file = self.directory / "cluster.json"
+        state_file = self.directory / STATE_FILE
         if not state_file.is_file():
             return None
         try:
@@ -84,7 +84,7 @@ class LocalCluster:
         leftover = [record.name for record in state.processes if is_running(record)]
         if leftover:
             raise SystemFailure(f"still running after SIGKILL: {', '.join(leftover)}")
-        (self.directory / "cluster.json").unlink()
+        (self.directory / STATE_FILE).unlink()
         return killed
 
     def kill(self, name: str, signum: int = signal.SIGKILL) -> None:
@@ -118,7 +118,7 @@ class LocalCluster:
         state = state.model_copy(
             update={"processes": [by_name.get(r.name, r) for r in state.processes]}
         )
-        state_file = self.directory / "cluster.json"
+        state_file = self.directory / STATE_FILE
         temporary = state_file.with_suffix(".tmp")
         temporary.write_text(state.model_dump_json(indent=2) + "\n")
         temporary.replace(state_file)

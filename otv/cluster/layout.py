@@ -29,6 +29,8 @@ from otv.keys import new_key, new_pepper
 CLUSTER_NAME: Final = "otv-local"
 NODES: Final = 3
 SERVICE_REPLICAS: Final = 2
+# What runs where, with pids: the file `otv cluster down` and tests read.
+STATE_FILE: Final = "cluster.json"
 # Settings a cluster's services run with unless the caller's environment sets them:
 # like the embedded stack, it is a developer's own machine.
 _DEFAULT_SETTINGS: Final = {
@@ -93,27 +95,25 @@ class ClusterLayout:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.logs = directory / "logs"
         self.logs.mkdir(exist_ok=True)
-        self.state_file = directory / "cluster.json"
         self.admin_key_file = secret_file(directory / "admin.key", new_key())
         self.pepper_file = secret_file(directory / "pepper", new_pepper())
-        passwords = {user: secrets.token_urlsafe(24) for user in nats_accounts.PASSWORD_USERS}
-        self.passwords_file = secret_file(directory / "passwords.json", json.dumps(passwords))
-        # Each service reads its own password from a file, as from a mounted Secret.
+        # A NATS password per user, each in a file of its own: a service reads its
+        # password as from a mounted Secret; the node configurations take them all.
         secrets_dir = directory / "secrets"
         secrets_dir.mkdir(exist_ok=True, mode=0o700)
         self.password_files = {
-            user: secret_file(secrets_dir / f"nats-{user}.password", password)
-            for user, password in self.passwords.items()
+            user: secret_file(secrets_dir / f"nats-{user}.password", secrets.token_urlsafe(24))
+            for user in nats_accounts.PASSWORD_USERS
         }
 
     @property
     def passwords(self) -> dict[str, str]:
-        loaded: dict[str, str] = json.loads(self.passwords_file.read_text())
-        return loaded
+        return {user: file.read_text().strip() for user, file in self.password_files.items()}
 
     def plan(self, nats_server_bin: Path | None = None) -> ClusterState:
         """Every process of a new start, on ports free now."""
-        ports = iter(free_ports(NODES * 3 + len(SERVICE_NAMES) * SERVICE_REPLICAS + 2))
+        # Per node: client, monitoring, routes; per replica: health; auth's: gRPC too.
+        ports = iter(free_ports(NODES * 3 + (len(SERVICE_NAMES) + 1) * SERVICE_REPLICAS))
         nodes = [(next(ports), next(ports), next(ports)) for _ in range(NODES)]
         binary = str(find_binary(nats_server_bin))
         processes = [self._node(index, nodes, binary) for index in range(1, NODES + 1)]

@@ -87,7 +87,7 @@ def test_the_layout_keeps_secrets_out_of_commands_and_readable_only_by_the_user(
     configs = list((tmp_path / "cluster").glob("nats-*.conf"))
     assert len(configs) == 3
     assert all(config.stat().st_mode & 0o077 == 0 for config in configs)
-    # Three nodes routed to each other, each with its own store.
+    # Every process answers readiness on a port of its own.
     ports = {r.ready_url for r in state.processes}
     assert len(ports) == len(state.processes)
 
