@@ -89,7 +89,8 @@ def test_a_terminal_sees_live_progress_and_a_pipe_plain_lines(
         assert "\x1b[" not in stream  # no colours, no cursor movement
     lines = piped.stderr.splitlines()
     assert "scenarios done" not in piped.stderr
-    assert any(line.endswith("running · 0/2 targets finished") for line in lines)
+    # Which counts show depends on timing; that the phase and count are plain lines does not.
+    assert any(re.search(r"running · [01]/2 targets finished$", line) for line in lines)
     assert "  main · check: ✓ passed" in piped.stderr
     assert "release/1.0 · mergeable: ✗ failed" in piped.stderr
     # stdout keeps the outcome only.
