@@ -10,7 +10,7 @@ CHECKOV_VERSION := checkov>=3.2,<4
 SAMPLE := build/sample
 
 .PHONY: setup tools run test lint proto schemas docs model verify-model bench clean \
-	deploy-config image cluster cluster-down
+	deploy-config image cluster cluster-down chaos
 
 setup: $(STAMP) $(CHECKOV)
 
@@ -75,6 +75,12 @@ verify-model: setup tools
 ## schemas: regenerate the committed JSON Schema of the report from its models
 schemas: setup
 	$(BIN)/python -m otv.report > schemas/otv.report.v1.schema.json
+
+## chaos: faults on the local cluster and hostile input, every verification counted; one table
+chaos: setup
+	@rm -rf build/chaos
+	@OTV_CHAOS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/chaos; status=$$?; \
+		$(BIN)/python tests/chaos/table.py && exit $$status
 
 ## deploy-config: regenerate the deployment files made from otv's tables (NATS accounts, rules, dashboard)
 deploy-config: setup

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -7,6 +8,9 @@ import pytest
 
 from otv.embedded import NatsServer
 from otv.settings import Settings
+
+# The chaos suite takes minutes and the whole machine: `make chaos` runs it, alone.
+collect_ignore_glob = [] if os.environ.get("OTV_CHAOS") else ["chaos/*"]
 
 
 @pytest.fixture(autouse=True)

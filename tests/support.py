@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from pathlib import Path
@@ -153,3 +154,26 @@ def wait_until_ready(name: str, log: Path, within_s: float = 60, times: int = 1)
     while log.read_text().count(f'"{name} is ready"') < times:
         assert time.monotonic() < deadline, f"{name} did not start: {log.read_text()}"
         time.sleep(0.05)
+
+
+async def everything_stored(operator_url: str) -> list[bytes]:
+    """Every message of every stream — events, audit, KV, reports — with its headers."""
+    import nats
+
+    nc = await nats.connect(operator_url)
+    try:
+        js = nc.jetstream()
+        found = []
+        for stream in await js.streams_info():
+            state = stream.state
+            if state.messages == 0:
+                continue
+            for sequence in range(state.first_seq, state.last_seq + 1):
+                try:
+                    msg = await js.get_msg(stream.config.name or "", sequence)
+                except nats.js.errors.NotFoundError:
+                    continue
+                found.append(json.dumps(msg.headers or {}).encode() + (msg.data or b""))
+        return found
+    finally:
+        await nc.close()

@@ -32,7 +32,7 @@ from otv.cli.session import API_KEY_FILE_OPTION, API_KEY_OPTION
 from otv.client import FIRST_CONNECT_S, Conclusion, VerificationClient
 from otv.embedded import EmbeddedStack, persistent_store
 from otv.environment import snapshot, tool_versions
-from otv.errors import RepositoryError, UsageError
+from otv.errors import RepositoryError, SystemFailure, UsageError
 from otv.git import RepositorySource
 from otv.git.source import is_remote
 from otv.profiles import ProfilesFile, read_document
@@ -108,6 +108,13 @@ from otv.v1 import events_pb2 as pb
     show_default=True,
     help="Seconds to wait for the verdict.",
 )
+@click.option(
+    "--require-verification",
+    is_flag=True,
+    envvar="OTV_REQUIRE_VERIFICATION",
+    help="Exit 3 when otv cannot verify (unreachable, or failed itself) instead of warning "
+    "and exiting 0 ($OTV_REQUIRE_VERIFICATION).",
+)
 def verify(
     repo: str,
     targets: tuple[str, ...],
@@ -123,11 +130,15 @@ def verify(
     mode: OutputMode,
     out_dir: Path | None,
     timeout_s: float,
+    require_verification: bool,
 ) -> int:
     """Verify REPO's head against every --target branch.
 
     Exit status: 0 passed or warned, 1 failed, 2 a usage or configuration
-    error, 3 otv itself failed. In GitHub Actions or GitLab CI, the head, the
+    error, 3 otv itself failed and --require-verification is given. Without
+    it otv is fail-safe: when it cannot verify (NATS unreachable, a service
+    failed) it says so on stderr and exits 0, never blocking a merge for a
+    reason it cannot show. In GitHub Actions or GitLab CI, the head, the
     target and the correlation id default to the CI's own.
 
     \b
@@ -168,18 +179,39 @@ def verify(
     correlation = check_id("correlation id", correlation_id) if correlation_id else verification_id
     # Progress goes to stderr, like git's: stdout keeps only the outcome, for pipes and files.
     progress = progress_for(console(stderr=True)) if mode == "text" else None
-    conclusion, rendered = asyncio.run(
-        _verify(
-            settings,
-            request,
-            verification_id,
-            correlation,
-            timeout_s,
-            out_dir is not None,
-            progress,
+    try:
+        conclusion, rendered = asyncio.run(
+            _verify(
+                settings,
+                request,
+                verification_id,
+                correlation,
+                timeout_s,
+                out_dir is not None,
+                progress,
+            )
         )
+    except SystemFailure as exc:
+        return _unverified(exc.message, require_verification)
+    code = _show(conclusion, rendered, mode, out_dir)
+    if code == SystemFailure.exit_code and not require_verification:
+        return _unverified("", require_verification=False)
+    return code
+
+
+def _unverified(reason: str, require_verification: bool) -> int:
+    """otv could not give a verdict: an error with --require-verification, else a warning."""
+    if require_verification:
+        if reason:
+            click.echo(f"otv: error: {reason}", err=True)
+        return SystemFailure.exit_code
+    because = f": {reason}" if reason else " (see above)"
+    click.echo(
+        f"otv: warning: the change was not verified{because}; exit 0 because otv is "
+        "fail-safe (--require-verification exits 3)",
+        err=True,
     )
-    return _show(conclusion, rendered, mode, out_dir)
+    return 0
 
 
 def _repository(repo: str, embedded: bool, timeout_s: float) -> str:
@@ -290,4 +322,4 @@ def _show(
     click.echo(f"otv: {conclusion_line(conclusion)}", err=True)
     if conclusion.phase is Phase.REJECTED or conclusion.reason_code == "configuration":
         return UsageError.exit_code
-    return 3
+    return SystemFailure.exit_code

@@ -93,17 +93,19 @@ class LocalCluster:
         if not signal_process(state.process(name), signum):
             raise UsageError(f"{name} is not running")
 
-    def restart(self, name: str, wait_s: float = _SERVICES_READY_S) -> ProcessRecord:
-        """Start one process again with its recorded command (after a kill)."""
+    def restart(self, *names: str, wait_s: float = _SERVICES_READY_S) -> list[ProcessRecord]:
+        """Start processes again with their recorded commands (after a kill), then wait
+        until all are ready: NATS nodes restarted together need each other to be."""
         state = self._required_state()
-        record = state.process(name)
-        if is_running(record):
-            raise UsageError(f"{name} is running: kill it first")
+        records = [state.process(name) for name in names]
+        for record in records:
+            if is_running(record):
+                raise UsageError(f"{record.name} is running: kill it first")
         layout = self._layout
-        restarted = spawn(record, layout.environment(record))
-        processes = [restarted if r.name == name else r for r in state.processes]
-        self._save(state, processes)
-        wait_ready([restarted], wait_s)
+        restarted = [spawn(record, layout.environment(record)) for record in records]
+        by_name = {record.name: record for record in restarted}
+        self._save(state, [by_name.get(r.name, r) for r in state.processes])
+        wait_ready(restarted, wait_s)
         return restarted
 
     def _required_state(self) -> ClusterState:

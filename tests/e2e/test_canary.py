@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 from pathlib import Path
 
-import nats
 import pytest
-from support import profiles_yaml, two_target_repository
+from support import everything_stored, profiles_yaml, two_target_repository
 
 from otv import logs
 from otv.auth_messages import CreatedKey, CreateKey, KeyId
@@ -22,27 +20,6 @@ from otv.embedded import EmbeddedStack
 from otv.settings import Settings
 from otv.telemetry import Telemetry
 from otv.v1 import events_pb2 as pb
-
-
-async def everything_stored(operator_url: str) -> list[bytes]:
-    """Every message of every stream — events, audit, KV, reports — with its headers."""
-    nc = await nats.connect(operator_url)
-    try:
-        js = nc.jetstream()
-        found = []
-        for stream in await js.streams_info():
-            state = stream.state
-            if state.messages == 0:
-                continue
-            for sequence in range(state.first_seq, state.last_seq + 1):
-                try:
-                    msg = await js.get_msg(stream.config.name or "", sequence)
-                except nats.js.errors.NotFoundError:
-                    continue
-                found.append(json.dumps(msg.headers or {}).encode() + (msg.data or b""))
-        return found
-    finally:
-        await nc.close()
 
 
 async def test_a_canary_key_leaves_no_trace(

@@ -153,7 +153,7 @@ def test_a_killed_replica_shows_in_status_and_restarts(tmp_path: Path) -> None:
         rows = {row["name"]: row["running"] for row in json.loads(status.stdout)["processes"]}
         assert rows["runner-1"] is False
         assert rows["runner-2"] is True
-        restarted = cluster.restart("runner-1")
+        (restarted,) = cluster.restart("runner-1")
         assert restarted.pid != 0
         assert cluster.running() == [
             record

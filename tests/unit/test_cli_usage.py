@@ -72,19 +72,28 @@ def test_a_server_without_a_key_is_refused(
     )
 
 
-def test_an_unreachable_server_is_a_system_failure(
+def test_an_unreachable_server_warns_and_passes_unless_verification_is_required(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo = two_target_repository(tmp_path / "repo")
     monkeypatch.setenv("OTV_API_KEY", "otv_" + "a" * 40)
-    code, _, err = run(
-        capsys, "verify", str(repo.path), "-t", "main", "--server", "nats://127.0.0.1:1"
+    args = ["verify", str(repo.path), "-t", "main", "--server", "nats://127.0.0.1:1"]
+    code, out, err = run(capsys, *args)
+    assert (code, out) == (0, "")  # fail-safe: a merge is never blocked by otv being away
+    assert err == (
+        "otv: warning: the change was not verified: cannot reach NATS at nats://127.0.0.1:1: "
+        "is otv (or nats-server) running there?; exit 0 because otv is fail-safe "
+        "(--require-verification exits 3)\n"
     )
+    code, _, err = run(capsys, *args, "--require-verification")
     assert code == 3
     assert err == (
         "otv: error: cannot reach NATS at nats://127.0.0.1:1: "
         "is otv (or nats-server) running there?\n"
     )
+    monkeypatch.setenv("OTV_REQUIRE_VERIFICATION", "1")
+    code, _, _ = run(capsys, *args)
+    assert code == 3
 
 
 def test_an_invalid_correlation_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
