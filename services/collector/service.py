@@ -46,7 +46,8 @@ AUTHORIZED = ConsumerSpec(
     durable="collector-authorized",
     filter_subjects=(Subject.VERIFICATION_AUTHORIZED,),
     description="collector: gather the context of authorized verifications",
-    ack_wait_s=60.0,
+    # As the runner's jobs: a crashed collector's message is redelivered within 30 s.
+    ack_wait_s=30.0,
 )
 
 DEFAULT_PROFILE = "default"

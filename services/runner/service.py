@@ -34,7 +34,9 @@ JOBS = ConsumerSpec(
     durable="runner-jobs",
     filter_subjects=(Subject.TARGET_JOB,),
     description="runner: the work queue of target jobs",
-    ack_wait_s=60.0,
+    # A job a crashed runner held is redelivered after this; a live one keeps
+    # extending it (every ack_wait / 3) however long its scenarios take.
+    ack_wait_s=30.0,
     max_deliver=3,
 )
 

@@ -157,14 +157,22 @@ async def test_a_poison_job_ends_its_verification_errored_and_the_queue_goes_on(
 
     async def fault() -> None:
         await asyncio.sleep(1.0)
-        # A job for a commit that does not exist: every attempt fails, none is a user error.
+        # A job whose context details are not in the object store: every attempt to read
+        # them fails, and none is the user's error.
         job = pb.TargetJob(
             meta=meta(event_id(poisoned, "job-main"), poisoned, poisoned, "chaos"),
             repository=str(chaos.repository),
             head=pb.CommitRef(ref="feature", sha="f" * 40),
             target=pb.TargetContext(name="main", sha="f" * 40, tree="f" * 40),
             profile="chaos",
-        )
+            scenarios=[
+                pb.ScenarioSpec(
+                    id="work", type="command", severity=pb.SEVERITY_WARNING, timeout_s=10,
+                    config_json='{"run": ["true"]}', cache=False,
+                )
+            ],
+            details_ref=pb.ContextRef(object=f"{poisoned}/details", sha256="0" * 64, size=10),
+        )  # fmt: skip
         nc = await nats.connect(operator)
         try:
             await nc.jetstream().publish(

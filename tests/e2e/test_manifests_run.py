@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from deploy_support import K8S, nats_conf, nats_values, of_kind, render
-from support import two_target_repository
+from support import profiles_yaml, two_target_repository
 
 from otv import deployment, nats_accounts
 from otv.embedded.nats_server import NatsServer
@@ -138,7 +138,12 @@ async def test_the_dev_overlay_runs_a_verification_with_its_own_configuration(
             wait_ready(f"http://127.0.0.1:{health_port}{probe}", process, log)
 
         repo = two_target_repository(tmp_path / "repo")
-        verified = subprocess.run(  # noqa: ASYNC221 — nothing else runs on this loop
+        # The repository brings profiles of its own, which could run any command: a
+        # server (these manifests allow neither) passes them over.
+        repo.checkout("feature")
+        repo.commit("own profiles", {".otv/profiles.yaml": profiles_yaml(run=["false"])})
+        repo.checkout("main")
+        verified = subprocess.run(
             [sys.executable, "-m", "otv", "verify", str(repo.path), "--head", "feature",
              "--target", "main", "--target", "release/1.0", "--profile", "default", "--json"],
             env={**os.environ, "OTV_SERVER": url, "OTV_API_KEY": admin_key},
@@ -152,6 +157,17 @@ async def test_the_dev_overlay_runs_a_verification_with_its_own_configuration(
         assert report["profile"] == "default"
         outcomes = {(t["name"], s["id"]): s["outcome"] for t in report["targets"] for s in t["scenarios"]}  # fmt: skip
         assert outcomes == {("main", "mergeable"): "passed", ("release/1.0", "mergeable"): "failed"}
+        # A client's profiles file is refused outright.
+        client_profiles = tmp_path / "mine.yaml"
+        client_profiles.write_text(profiles_yaml())
+        refused = subprocess.run(
+            [sys.executable, "-m", "otv", "verify", str(repo.path), "--head", "feature",
+             "--target", "main", "--profiles", str(client_profiles)],
+            env={**os.environ, "OTV_SERVER": url, "OTV_API_KEY": admin_key},
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert refused.returncode == 2, refused.stderr
+        assert "does not accept profiles files from clients" in refused.stderr
     finally:
         for process in processes:
             process.terminate()
