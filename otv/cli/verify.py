@@ -135,11 +135,12 @@ def verify(
     """Verify REPO's head against every --target branch.
 
     Exit status: 0 passed or warned, 1 failed, 2 a usage or configuration
-    error, 3 otv itself failed and --require-verification is given. Without
-    it otv is fail-safe: when it cannot verify (NATS unreachable, a service
-    failed) it says so on stderr and exits 0, never blocking a merge for a
-    reason it cannot show. In GitHub Actions or GitLab CI, the head, the
-    target and the correlation id default to the CI's own.
+    error, 3 errored (a blocking scenario could not run). When otv cannot
+    verify at all (NATS unreachable, a service gave up) it is fail-safe: it
+    says so on stderr and exits 0, never blocking a merge for a reason it
+    cannot show; --require-verification makes that exit 3. In GitHub Actions
+    or GitLab CI, the head, the target and the correlation id default to the
+    CI's own.
 
     \b
     Examples:
@@ -194,8 +195,10 @@ def verify(
     except SystemFailure as exc:
         return _unverified(exc.message, require_verification)
     code = _show(conclusion, rendered, mode, out_dir)
-    if code == SystemFailure.exit_code and not require_verification:
-        return _unverified("", require_verification=False)
+    # otv gave up on the verification itself (an infrastructure error, said above); a
+    # verdict of errored, with its report, is still the verdict.
+    if conclusion.phase is Phase.ERRORED and code == SystemFailure.exit_code:
+        return _unverified("", require_verification)
     return code
 
 
