@@ -51,9 +51,9 @@ lint: setup
 	$(BIN)/ruff format --check otv services tests bench
 	$(BIN)/mypy
 
-## bench: run the benchmarks; each prints its figures and writes bench/results/
+## bench: every benchmark with its baseline and goal; bench/results/latest.json and latest.png
 bench: setup
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	$(BIN)/python bench/suite.py
 
 ## proto: regenerate the committed Python code and stubs from proto/
 proto: setup

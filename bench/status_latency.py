@@ -45,7 +45,7 @@ from otv.telemetry import Telemetry
 from otv.v1 import events_pb2 as pb
 
 RESULTS = Path(__file__).parent / "results"
-LEVELS = (1, 10, 100)
+LEVELS = (1, 10, 100, 200)
 RESULT_EVERY_S = 0.2
 TARGETS = ("main", "release/1.0")
 

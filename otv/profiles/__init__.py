@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from importlib.resources import files
 from pathlib import Path
 
@@ -26,12 +27,17 @@ REPOSITORY_PROFILES_PATH = ".otv/profiles.yaml"
 PACKAGED_PROFILES_PATH = "otv/defaults/verification_profiles.yaml"
 
 
+@functools.lru_cache(maxsize=128)
+def parse_profiles(document: bytes, name: str, path: str | None = None) -> ProfilesFile:
+    """``document`` parsed, once per content: the verifications of one pipeline send the
+    same file again and again. (A ProfilesFile is frozen; a parse error is not cached.)"""
+    return ProfilesFile.parse(document, name, path)
+
+
 def packaged_profiles() -> ProfilesFile:
     """The profiles that ship with otv (``config/verification_profiles.yaml``)."""
     resource = files("otv") / "defaults" / "verification_profiles.yaml"
-    return ProfilesFile.parse(
-        resource.read_bytes(), "otv's default profiles", PACKAGED_PROFILES_PATH
-    )
+    return parse_profiles(resource.read_bytes(), "otv's default profiles", PACKAGED_PROFILES_PATH)
 
 
 def read_document(path: Path) -> bytes:
@@ -45,7 +51,7 @@ def read_document(path: Path) -> bytes:
 
 
 def read_profiles_file(path: Path) -> ProfilesFile:
-    return ProfilesFile.parse(read_document(path), str(path))
+    return parse_profiles(read_document(path), str(path))
 
 
 def select_profiles(
@@ -69,9 +75,9 @@ def select_profiles(
                 "this otv does not accept profiles files from clients "
                 "(its operator can allow them with OTV_ALLOW_CLIENT_PROFILES=true)"
             )
-        return ProfilesFile.parse(client_document, client_document_name or "client profiles")
+        return parse_profiles(client_document, client_document_name or "client profiles")
     if repository_document and allow_repository:
-        return ProfilesFile.parse(repository_document, REPOSITORY_PROFILES_PATH)
+        return parse_profiles(repository_document, REPOSITORY_PROFILES_PATH)
     if service_file is not None:
         return read_profiles_file(service_file)
     return packaged_profiles()

@@ -141,7 +141,9 @@ def fold(state: VerificationState | None, event: Message) -> VerificationState:
         )
     elif meta.event_id in state.applied:
         return state
-    state = state.model_copy(deep=True)
+    # A copy to change (the caller compares it with ``state``): through plain data, about
+    # four times faster than model_copy(deep=True), which the reporter did for every event.
+    state = VerificationState.model_validate(state.model_dump())
     state.applied = sorted({*state.applied, meta.event_id})
     time = _iso(meta)
     state.updated_at = max(state.updated_at, time)
