@@ -30,6 +30,10 @@ from nats.js.object_store import ObjectStore
 from otv.errors import SystemFailure
 
 _SNAPSHOT_S = 30.0
+# A watch is an ephemeral consumer: once stopped, the server removes it after this
+# long without interest (nats-py's default is 5 minutes: under load they piled up
+# until JetStream refused new ones).
+_WATCH_GONE_S = 5.0
 
 
 class Conflict(SystemFailure):
@@ -80,7 +84,7 @@ class Records:
         if (await self._kv.status()).values == 0:
             return {}
         found: dict[str, bytes] = {}
-        watcher = await self._kv.watchall()
+        watcher = await self._kv.watchall(inactive_threshold=_WATCH_GONE_S)
         try:
             async with asyncio.timeout(_SNAPSHOT_S):
                 async for entry in watcher:
@@ -101,7 +105,7 @@ class Records:
 
     async def follow(self, key: str) -> AsyncIterator[Record | None]:
         """The record ``key`` as it is now (None: absent), then each change (None: deleted)."""
-        watcher = await self._kv.watch(key)
+        watcher = await self._kv.watch(key, inactive_threshold=_WATCH_GONE_S)
         try:
             async for entry in watcher:
                 if entry is None:
@@ -128,7 +132,10 @@ class Records:
         assert self._js is not None, "Records needs the JetStream context to follow changes"
         prefix = f"$KV.{self._bucket}."
         subscription = await self._js.subscribe(
-            prefix + ">", ordered_consumer=True, deliver_policy=DeliverPolicy.NEW
+            prefix + ">",
+            ordered_consumer=True,
+            deliver_policy=DeliverPolicy.NEW,
+            inactive_threshold=_WATCH_GONE_S,
         )
         try:
             async for msg in subscription.messages:
@@ -144,7 +151,7 @@ class Records:
 
     async def watch(self) -> AsyncIterator[tuple[str, Record | None]]:
         """Every record as it is now, then each change as it happens (None: deleted)."""
-        watcher = await self._kv.watchall()
+        watcher = await self._kv.watchall(inactive_threshold=_WATCH_GONE_S)
         try:
             async for entry in watcher:
                 if entry is None:

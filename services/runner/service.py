@@ -122,8 +122,11 @@ class RunnerService:
 
         async def publish_result(record: ScenarioRecord) -> None:
             metrics.runs.labels(record.type, record.outcome.value).inc()
-            if not record.cached:
-                metrics.duration.labels(record.type).observe(record.duration_s)
+            if record.cached:
+                # Known at once, and in target.finished a moment later: an event of its own
+                # would only give the reporter one more fold (a re-run's main cost).
+                return
+            metrics.duration.labels(record.type).observe(record.duration_s)
             await bus.producer.publish(
                 pb.ScenarioFinished(
                     meta=follow(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import nats
 import pytest
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -227,3 +228,23 @@ async def test_a_watch_on_the_terminal_subjects_never_sees_a_request(bus: Bus) -
         assert await watch.next(timeout_s=0.3) is None
     finally:
         await watch.close()
+
+
+async def test_stopped_follows_leave_no_consumers_behind(bus: Bus, nats_url: str) -> None:
+    """Every follow is an ephemeral consumer; a busy reporter makes thousands an hour."""
+    records = await bus.records("follows", 1)
+    await records.put("k", b"v")
+    for _ in range(30):
+        async for record in records.follow("k"):
+            assert record is not None
+            break
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        assert (await js.stream_info("KV_follows")).state.consumer_count >= 30
+        deadline = asyncio.get_running_loop().time() + 20
+        while (await js.stream_info("KV_follows")).state.consumer_count:
+            assert asyncio.get_running_loop().time() < deadline, "stopped watches pile up"
+            await asyncio.sleep(0.5)
+    finally:
+        await nc.close()
