@@ -26,6 +26,7 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
+import runner
 from measure import percentiles
 
 from otv.bus import Bus
@@ -41,24 +42,6 @@ TRIVIAL = (
     b"version: 1\nprofiles:\n  default:\n    scenarios:\n      - {id: mergeable, type: merge}\n"
 )
 IN_FLIGHT = 16
-
-
-def repository(path: Path) -> None:
-    def git(*args: str) -> None:
-        subprocess.run(["git", *args], cwd=path, check=True, capture_output=True)
-
-    path.mkdir(parents=True)
-    git("init", "--quiet", "--initial-branch=main")
-    git("config", "user.email", "bench@otv.invalid")
-    git("config", "user.name", "bench")
-    (path / "app.py").write_text("x = 1\n")
-    git("add", ".")
-    git("commit", "--quiet", "-m", "base")
-    git("checkout", "--quiet", "-b", "feature")
-    (path / "feature.py").write_text("y = 2\n")
-    git("add", ".")
-    git("commit", "--quiet", "-m", "feature")
-    git("checkout", "--quiet", "main")
 
 
 def request(repo: Path, nonce: str = "") -> pb.VerificationRequest:
@@ -211,7 +194,7 @@ async def main(seconds: float, rounds: int) -> dict[str, object]:
     results: dict[str, object] = {"conditions": conditions}
     with tempfile.TemporaryDirectory(prefix="otv-bench-") as temporary:
         root = Path(temporary)
-        repository(root / "repo")
+        runner.repository(root / "repo")
         settings = Settings.from_env({}, cache_dir=root / "cache")
         async with EmbeddedStack(settings, store_dir=root / "stack") as stack:
             results["trivial verification, warm embedded stack"] = await warm_latency(

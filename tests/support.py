@@ -177,3 +177,10 @@ async def everything_stored(operator_url: str) -> list[bytes]:
         return found
     finally:
         await nc.close()
+
+
+def free_port() -> int:
+    """A loopback port free right now."""
+    from otv.cluster.layout import free_ports
+
+    return free_ports(1)[0]

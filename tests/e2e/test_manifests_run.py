@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,19 +20,13 @@ from typing import Any
 
 import pytest
 from deploy_support import K8S, nats_conf, nats_values, of_kind, render
-from support import profiles_yaml, two_target_repository
+from support import free_port, profiles_yaml, two_target_repository
 
 from otv import deployment, nats_accounts
 from otv.embedded.nats_server import NatsServer
 from otv.keys import new_key, new_pepper
 
 pytestmark = pytest.mark.timeout(240)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def secrets_of(passwords: dict[str, str], admin_key: str) -> dict[str, dict[str, str]]:

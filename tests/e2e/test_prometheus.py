@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from support import profiles_yaml, two_target_repository
+from support import free_port, profiles_yaml, two_target_repository
 
 RULES = Path(__file__).parents[2] / "deploy" / "prometheus" / "rules.yaml"
 
@@ -28,13 +27,6 @@ pytestmark = pytest.mark.skipif(
     shutil.which("prometheus") is None,
     reason="prometheus (Debian's prometheus package, installed by .ci/run) is not on PATH",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def fetch(url: str) -> Any:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import nats
 import pytest
-from deploy_support import nats_conf, nats_values
+from deploy_support import nats_conf, nats_values, tool
 from nats.errors import NoServersError
 
 from otv import deployment, nats_accounts
@@ -77,19 +76,9 @@ async def test_the_helm_values_give_nats_server_otvs_users_with_passwords_from_t
         await server.stop()
 
 
-def hadolint() -> str:
-    found = Path(sys.executable).parent / "hadolint"
-    if found.is_file():
-        return str(found)
-    which = shutil.which("hadolint")
-    if which is None:
-        pytest.skip("hadolint is not installed: run `make setup`")
-    return which
-
-
 def test_the_dockerfile_is_clean_under_hadolint() -> None:
     result = subprocess.run(
-        [hadolint(), "--no-color", str(DOCKERFILE)],
+        [tool("hadolint"), "--no-color", str(DOCKERFILE)],
         capture_output=True,
         text=True,
         check=False,
@@ -104,7 +93,7 @@ def test_hadolint_here_does_find_faults(tmp_path: Path) -> None:
     careless = tmp_path / "Dockerfile"
     careless.write_text("FROM python:latest\nRUN apt-get install git\nRUN pip install otv\n")
     result = subprocess.run(
-        [hadolint(), "--no-color", str(careless)], capture_output=True, text=True, check=False
+        [tool("hadolint"), "--no-color", str(careless)], capture_output=True, text=True, check=False
     )
     assert result.returncode != 0
     assert "DL3007" in result.stdout  # latest

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from support import free_port
 
 from otv.profiles.model import DnsProbe, HttpProbe, KubernetesProbe, TcpProbe
 from services.collector.probes import Prober
@@ -129,12 +129,6 @@ def kubernetes(tmp_path: Path) -> Iterator[Path]:
         )
         KubernetesApi.received = []
         yield kubeconfig
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_tcp_up_and_down() -> None:
